@@ -1,0 +1,6 @@
+"""Black-box optimisers speaking ask/tell, and the ``minimize`` driver."""
+
+from .base import Optimizer, Result, check_bounds, minimize
+from .random_search import RandomSearch
+
+__all__ = ["Optimizer", "Result", "check_bounds", "minimize", "RandomSearch"]
