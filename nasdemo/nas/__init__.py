@@ -1,0 +1,6 @@
+"""Neural architecture search: the NAS-Bench-201 space, an offline tabular benchmark built
+on MNIST-1D, and (in later modules) the search strategies."""
+
+from .cell import EDGES, OPS, Cell
+
+__all__ = ["Cell", "EDGES", "OPS"]

@@ -1,0 +1,8 @@
+"""Figures for the notebooks: live widgets with a static fallback, and summary plots."""
+
+from .live import LiveCurves, step_through, viz_mode
+from .plots import plot_runs
+from .style import PALETTE, colour, layout, rgba, use_matplotlib_style
+
+__all__ = ["LiveCurves", "step_through", "viz_mode", "plot_runs", "PALETTE", "colour",
+           "layout", "rgba", "use_matplotlib_style"]

@@ -1,0 +1,188 @@
+"""Live views: a plotly ``FigureWidget`` driven by ipywidgets when a front end is attached,
+the same figure as a self-contained plotly animation (its own slider and play button, no
+kernel needed) otherwise.
+
+Notebooks describe *what* to draw once -- a base figure and, for each step, the new data of
+some of its traces -- and :func:`step_through` decides *how*:
+
+- ``"widget"``: ``FigureWidget`` + ``Play`` + ``IntSlider``; moving the slider restyles the
+  traces in place (JupyterLab, VS Code, Colab with its custom widget manager enabled).
+- ``"static"``: ``go.Figure`` with ``frames`` and a layout slider; it animates in any HTML
+  view (nbviewer, an exported page, Colab without the widget manager, headless test runs).
+
+``NASDEMO_VIZ=widget|static`` forces a mode; by default nasdemo uses widgets inside a Jupyter
+kernel where ``anywidget`` (needed by plotly 7's ``FigureWidget``) is importable, and static
+figures everywhere else.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import Any, Callable, Sequence
+
+import plotly.graph_objects as go
+
+__all__ = ["viz_mode", "step_through", "LiveCurves"]
+
+TraceUpdate = dict[int, dict[str, Any]]  # trace index -> properties to set at this step
+
+
+def _in_kernel() -> bool:
+    ip = sys.modules.get("IPython")
+    shell = ip.get_ipython() if ip is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def viz_mode() -> str:
+    """'widget' or 'static' (see the module docstring for the rule)."""
+    forced = os.environ.get("NASDEMO_VIZ", "").strip().lower()
+    if forced in ("widget", "static"):
+        return forced
+    if forced:
+        raise ValueError(f"NASDEMO_VIZ must be 'widget' or 'static', got {forced!r}")
+    if "google.colab" in sys.modules:  # needs output.enable_custom_widget_manager()
+        return "static"
+    if _in_kernel() and importlib.util.find_spec("anywidget") is not None:
+        return "widget"
+    return "static"
+
+
+def _display(obj: Any) -> None:
+    if _in_kernel():
+        from IPython.display import display
+
+        display(obj)
+
+
+def step_through(
+    fig: go.Figure,
+    steps: Sequence[TraceUpdate],
+    labels: Sequence[str] | None = None,
+    title: Callable[[int], str] | None = None,
+    mode: str | None = None,
+    start: int = 0,
+    interval_ms: int = 600,
+    show: bool = True,
+) -> Any:
+    """Show ``fig`` with a slider (and play button) over ``steps``.
+
+    ``steps[k]`` maps trace indices to the properties they take at step k (e.g.
+    ``{0: {"y": mean}, 1: {"x": [x_next]}}``); ``title(k)`` optionally retitles the figure.
+    Returns the widget box (widget mode) or the animated figure (static mode).
+    """
+    if not steps:
+        raise ValueError("step_through needs at least one step")
+    mode = mode or viz_mode()
+    labels = list(labels) if labels is not None else [str(k) for k in range(len(steps))]
+    if len(labels) != len(steps):
+        raise ValueError(f"got {len(labels)} labels for {len(steps)} steps")
+    start = min(max(start, 0), len(steps) - 1)
+
+    if mode == "widget":
+        import ipywidgets as W
+
+        fw = go.FigureWidget(fig)
+
+        def draw(k: int) -> None:
+            with fw.batch_update():
+                for i, props in steps[k].items():
+                    fw.data[i].update(props)
+                if title is not None:
+                    fw.layout.title.text = title(k)
+
+        play = W.Play(min=0, max=len(steps) - 1, value=start, interval=interval_ms)
+        slider = W.IntSlider(min=0, max=len(steps) - 1, value=start, description="step",
+                             continuous_update=True, layout=W.Layout(width="60%"))
+        W.jslink((play, "value"), (slider, "value"))
+        slider.observe(lambda ch: draw(ch["new"]), names="value")
+        draw(start)
+        box = W.VBox([W.HBox([play, slider]), fw])
+        if show:
+            _display(box)
+        return box
+
+    if mode != "static":
+        raise ValueError(f"mode must be 'widget' or 'static', got {mode!r}")
+    out = go.Figure(fig)
+    frames = []
+    for k, upd in enumerate(steps):
+        idx = sorted(upd)
+        layout = {"title": {"text": title(k)}} if title is not None else {}
+        frames.append(go.Frame(name=str(k), data=[upd[i] for i in idx], traces=idx,
+                               layout=layout))
+    out.frames = frames
+    for i, props in steps[start].items():
+        out.data[i].update(props)
+    if title is not None:
+        out.layout.title.text = title(start)
+    anim = {"frame": {"duration": interval_ms, "redraw": True}, "mode": "immediate",
+            "transition": {"duration": 0}}
+    out.update_layout(
+        updatemenus=[{
+            "type": "buttons", "x": 0.0, "y": -0.12, "xanchor": "left", "yanchor": "top",
+            "direction": "left", "pad": {"r": 8, "t": 8},
+            "buttons": [
+                {"label": "▶", "method": "animate", "args": [None, {**anim, "fromcurrent": True}]},
+                {"label": "❚❚", "method": "animate",
+                 "args": [[None], {**anim, "frame": {"duration": 0, "redraw": False}}]},
+            ],
+        }],
+        sliders=[{
+            "active": start, "x": 0.08, "len": 0.92, "y": -0.08, "yanchor": "top",
+            "currentvalue": {"prefix": "step "},
+            "steps": [{"label": lab, "method": "animate",
+                       "args": [[str(k)], {**anim, "frame": {"duration": 0, "redraw": True}}]}
+                      for k, lab in enumerate(labels)],
+        }],
+        margin={"b": 110},
+    )
+    if show:
+        _display(out)
+    return out
+
+
+class LiveCurves:
+    """Lines that grow while an algorithm runs (e.g. best-so-far value per evaluation).
+
+    Widget mode: a ``FigureWidget`` shown at once and extended by :meth:`add`.
+    Static mode: the figure is shown once, by :meth:`close`, when the run has finished.
+    """
+
+    def __init__(self, names: Sequence[str], title: str = "", xlabel: str = "evaluations",
+                 ylabel: str = "best value so far", log_y: bool = False,
+                 mode: str | None = None) -> None:
+        from .style import colour, layout
+
+        self.mode = mode or viz_mode()
+        self.names = list(names)
+        fig = go.Figure(layout=layout(title=title, xlabel=xlabel, ylabel=ylabel))
+        for i, n in enumerate(self.names):
+            fig.add_scatter(x=[], y=[], mode="lines", name=n, line={"color": colour(i)})
+        if log_y:
+            fig.update_yaxes(type="log")
+        self.fig: go.Figure = go.FigureWidget(fig) if self.mode == "widget" else fig
+        self._x: dict[str, list[float]] = {n: [] for n in self.names}
+        self._y: dict[str, list[float]] = {n: [] for n in self.names}
+        if self.mode == "widget":
+            _display(self.fig)
+
+    def add(self, name: str, x: float | Sequence[float], y: float | Sequence[float]) -> None:
+        """Append point(s) to the line ``name``."""
+        if name not in self._x:
+            raise ValueError(f"unknown line {name!r}; lines are {self.names}")
+        xs = list(x) if isinstance(x, (list, tuple)) else [x]
+        ys = list(y) if isinstance(y, (list, tuple)) else [y]
+        self._x[name] += [float(v) for v in xs]
+        self._y[name] += [float(v) for v in ys]
+        if self.mode == "widget":
+            self.fig.data[self.names.index(name)].update(x=self._x[name], y=self._y[name])
+
+    def close(self) -> go.Figure:
+        """Finish: in static mode draw the final figure. Returns the figure."""
+        for i, n in enumerate(self.names):
+            self.fig.data[i].update(x=self._x[n], y=self._y[n])
+        if self.mode == "static":
+            _display(self.fig)
+        return self.fig
