@@ -60,6 +60,13 @@ class Objective:
 # --- definitions ----------------------------------------------------------------------
 
 
+def _forrester(X: Tensor) -> Tensor:
+    # Forrester et al. (2008), "Engineering Design via Surrogate Modelling": a 1-D test
+    # with a local and a global minimum, the classic picture of Bayesian optimisation.
+    x = X[:, 0]
+    return (6 * x - 2) ** 2 * torch.sin(12 * x - 4)
+
+
 def _sphere(X: Tensor) -> Tensor:
     return (X**2).sum(-1)
 
@@ -165,6 +172,9 @@ _SPECS: dict[str, _Spec] = {
         lambda d: _BRANIN_MIN,
     ),
     "himmelblau": _Spec(_himmelblau, 2, -5.0, 5.0, lambda d: 0.0, lambda d: _HIMMELBLAU_MIN),
+    "forrester": _Spec(
+        _forrester, 1, 0.0, 1.0, lambda d: -6.0207400557670825, lambda d: [[0.7572487585233]]
+    ),
     "hartmann6": _Spec(_hartmann6, 6, 0.0, 1.0, lambda d: -3.3223680114155147, lambda d: [_H6_X]),
 }
 

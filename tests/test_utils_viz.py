@@ -95,3 +95,14 @@ def test_plot_runs_and_errors():
         viz.plot_runs({"x": torch.rand(10)})
     with pytest.raises(ValueError, match="band"):
         viz.plot_runs({"x": torch.rand(2, 3)}, band="bad")
+
+
+def test_ellipse_points_lie_on_the_mahalanobis_contour():
+    mean = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    cov = torch.tensor([[4.0, 1.5], [1.5, 1.0]], dtype=torch.float64)
+    xs, ys = viz.ellipse(mean, cov, n_std=2.0)
+    P = torch.tensor([xs, ys], dtype=torch.float64).T - mean
+    d2 = (P @ torch.linalg.inv(cov) * P).sum(1)
+    assert torch.allclose(d2, torch.full_like(d2, 4.0))
+    with pytest.raises(ValueError, match="2x2"):
+        viz.ellipse(torch.zeros(3), torch.eye(3))

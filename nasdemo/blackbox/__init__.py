@@ -1,6 +1,9 @@
 """Black-box optimisers speaking ask/tell, and the ``minimize`` driver."""
 
 from .base import Optimizer, Result, check_bounds, minimize
+from .bayesopt import BayesOpt
+from .cmaes import CMAES
 from .random_search import RandomSearch
 
-__all__ = ["Optimizer", "Result", "check_bounds", "minimize", "RandomSearch"]
+__all__ = ["Optimizer", "Result", "check_bounds", "minimize", "RandomSearch", "BayesOpt",
+           "CMAES"]

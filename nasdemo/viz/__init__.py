@@ -2,7 +2,7 @@
 
 from .live import LiveCurves, step_through, viz_mode
 from .plots import plot_runs
-from .style import PALETTE, colour, layout, rgba, use_matplotlib_style
+from .style import PALETTE, colour, ellipse, layout, rgba, use_matplotlib_style
 
 __all__ = ["LiveCurves", "step_through", "viz_mode", "plot_runs", "PALETTE", "colour",
-           "layout", "rgba", "use_matplotlib_style"]
+           "layout", "rgba", "use_matplotlib_style", "ellipse"]

@@ -110,7 +110,7 @@ def step_through(
     for k, upd in enumerate(steps):
         idx = sorted(upd)
         layout = {"title": {"text": title(k)}} if title is not None else {}
-        frames.append(go.Frame(name=str(k), data=[upd[i] for i in idx], traces=idx,
+        frames.append(go.Frame(name=str(k), data=[{"type": out.data[i].type, **upd[i]} for i in idx], traces=idx,
                                layout=layout))
     out.frames = frames
     for i, props in steps[start].items():

@@ -48,3 +48,20 @@ def use_matplotlib_style() -> None:
         "figure.dpi": 100, "savefig.dpi": 150, "figure.figsize": (7, 4),
         "axes.titlesize": 13, "axes.titleweight": "bold", "legend.frameon": False,
     })
+
+
+def ellipse(mean, cov, n_std: float = 2.0, n_points: int = 80) -> tuple[list[float], list[float]]:
+    """x and y coordinates of the ``n_std`` contour of a 2-D Gaussian ``N(mean, cov)``:
+    the points ``mean + n_std * B D (cos t, sin t)`` with ``cov = B D^2 B^T``."""
+    import torch
+
+    mean = torch.as_tensor(mean, dtype=torch.float64)
+    cov = torch.as_tensor(cov, dtype=torch.float64)
+    if mean.shape != (2,) or cov.shape != (2, 2):
+        raise ValueError(f"ellipse needs a 2-D mean and a 2x2 covariance, got "
+                         f"{list(mean.shape)} and {list(cov.shape)}")
+    evals, B = torch.linalg.eigh((cov + cov.T) / 2)
+    t = torch.linspace(0, 2 * torch.pi, n_points, dtype=torch.float64)
+    circle = torch.stack([torch.cos(t), torch.sin(t)])  # [2, n]
+    pts = mean[:, None] + n_std * (B * evals.clamp(min=0).sqrt()) @ circle
+    return pts[0].tolist(), pts[1].tolist()
