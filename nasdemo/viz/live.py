@@ -121,8 +121,8 @@ def step_through(
             "transition": {"duration": 0}}
     out.update_layout(
         updatemenus=[{
-            "type": "buttons", "x": 0.0, "y": -0.12, "xanchor": "left", "yanchor": "top",
-            "direction": "left", "pad": {"r": 8, "t": 8},
+            "type": "buttons", "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top",
+            "direction": "left", "pad": {"r": 10, "t": 62}, "showactive": False,
             "buttons": [
                 {"label": "▶", "method": "animate", "args": [None, {**anim, "fromcurrent": True}]},
                 {"label": "❚❚", "method": "animate",
@@ -130,13 +130,13 @@ def step_through(
             ],
         }],
         sliders=[{
-            "active": start, "x": 0.08, "len": 0.92, "y": -0.08, "yanchor": "top",
-            "currentvalue": {"prefix": "step "},
+            "active": start, "x": 0.16, "len": 0.84, "y": 0.0, "yanchor": "top",
+            "pad": {"t": 50}, "currentvalue": {"visible": False},
             "steps": [{"label": lab, "method": "animate",
                        "args": [[str(k)], {**anim, "frame": {"duration": 0, "redraw": True}}]}
                       for k, lab in enumerate(labels)],
         }],
-        margin={"b": 110},
+        margin={"b": 120},
     )
     if show:
         _display(out)
