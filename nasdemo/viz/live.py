@@ -65,12 +65,14 @@ def step_through(
     start: int = 0,
     interval_ms: int = 600,
     show: bool = True,
-) -> Any:
+) -> Any | None:
     """Show ``fig`` with a slider (and play button) over ``steps``.
 
     ``steps[k]`` maps trace indices to the properties they take at step k (e.g.
     ``{0: {"y": mean}, 1: {"x": [x_next]}}``); ``title(k)`` optionally retitles the figure.
-    Returns the widget box (widget mode) or the animated figure (static mode).
+    With ``show=True`` (the default) the result is displayed and None is returned, so a
+    notebook cell ending in this call shows it once; with ``show=False`` the widget box
+    (widget mode) or the animated figure (static mode) is returned instead.
     """
     if not steps:
         raise ValueError("step_through needs at least one step")
@@ -101,6 +103,7 @@ def step_through(
         box = W.VBox([W.HBox([play, slider]), fw])
         if show:
             _display(box)
+            return None
         return box
 
     if mode != "static":
@@ -130,7 +133,7 @@ def step_through(
             ],
         }],
         sliders=[{
-            "active": start, "x": 0.16, "len": 0.84, "y": 0.0, "yanchor": "top",
+            "active": start, "x": 0.2, "len": 0.8, "y": 0.0, "yanchor": "top",
             "pad": {"t": 50}, "currentvalue": {"visible": False},
             "steps": [{"label": lab, "method": "animate",
                        "args": [[str(k)], {**anim, "frame": {"duration": 0, "redraw": True}}]}
@@ -140,6 +143,7 @@ def step_through(
     )
     if show:
         _display(out)
+        return None
     return out
 
 

@@ -27,13 +27,22 @@ def rgba(hex_colour: str, alpha: float) -> str:
 
 def layout(title: str = "", xlabel: str = "", ylabel: str = "", height: int = 420,
            width: int | None = None, **extra: Any) -> go.Layout:
-    """A white, lightly gridded plotly layout with the nasdemo font."""
+    """A white, lightly gridded plotly layout with the nasdemo font.
+
+    Axis titles are set only when given, so applying this layout to a figure with subplots
+    does not erase titles set on them before. The mode bar sits vertically on the right,
+    clear of the title.
+    """
+    axes: dict[str, Any] = {}
+    if xlabel:
+        axes["xaxis"] = {"title": {"text": xlabel}}
+    if ylabel:
+        axes["yaxis"] = {"title": {"text": ylabel}}
     return go.Layout(
         template="plotly_white", title={"text": title, "x": 0.02, "font": {"size": 16}},
         font={"family": FONT, "size": 13}, height=height, width=width,
-        xaxis={"title": {"text": xlabel}}, yaxis={"title": {"text": ylabel}},
-        legend={"bgcolor": "rgba(255,255,255,0.7)"}, margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        **extra,
+        legend={"bgcolor": "rgba(255,255,255,0.7)"}, margin={"l": 60, "r": 40, "t": 80, "b": 50},
+        modebar={"orientation": "v"}, **axes, **extra,
     )
 
 
