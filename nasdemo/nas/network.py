@@ -22,7 +22,31 @@ from torch import Tensor, nn
 from .cell import N_NODES, Cell
 from .data import N_CLASSES, SIGNAL_LENGTH
 
-__all__ = ["CellModule", "Network", "count_params", "count_flops"]
+__all__ = ["AvgPool3", "HalvingPool", "CellModule", "Network", "count_params", "count_flops"]
+
+
+class AvgPool3(nn.Module):
+    """``nn.AvgPool1d(3, stride=1, padding=1, count_include_pad=False)`` (the paper's
+    ``avg_pool_3x3``) written as shifted adds: the same numbers, but about 4x faster on a CPU,
+    where PyTorch's pooling kernel with that padding rule is slow for short signals."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        length = x.shape[-1]
+        if length == 1:
+            return x
+        total = x + nn.functional.pad(x[..., 1:], (0, 1)) + nn.functional.pad(x[..., :-1], (1, 0))
+        count = torch.full((length,), 3.0, dtype=x.dtype, device=x.device)
+        count[0] = count[-1] = 2.0
+        return total / count
+
+
+class HalvingPool(nn.Module):
+    """``nn.AvgPool1d(2, stride=2)``: the mean of each pair of neighbours (a trailing odd
+    sample is dropped, as there), written as a reshape, faster on a CPU."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        half = x.shape[-1] // 2
+        return x[..., :2 * half].unflatten(-1, (half, 2)).mean(-1)
 
 
 class ReLUConvBN(nn.Sequential):
@@ -46,7 +70,7 @@ def make_op(name: str, channels: int) -> nn.Module:
     if name == "nor_conv_3x3":
         return ReLUConvBN(channels, channels, 3)
     if name == "avg_pool_3x3":
-        return nn.AvgPool1d(3, stride=1, padding=1, count_include_pad=False)
+        return AvgPool3()
     raise ValueError(f"no module for op {name!r}")
 
 
@@ -77,7 +101,7 @@ class ResidualReduction(nn.Module):
         super().__init__()
         self.a = ReLUConvBN(c_in, c_out, 3, stride=2)
         self.b = ReLUConvBN(c_out, c_out, 3)
-        self.shortcut = nn.Sequential(nn.AvgPool1d(2, stride=2),
+        self.shortcut = nn.Sequential(HalvingPool(),
                                       nn.Conv1d(c_in, c_out, 1, bias=False))
 
     def forward(self, x: Tensor) -> Tensor:
@@ -87,16 +111,22 @@ class ResidualReduction(nn.Module):
 class Network(nn.Module):
     """Stem, three stages of ``n_cells`` copies of ``cell`` (widths C, 2C, 4C) with residual
     reductions between them, BN-ReLU, global average pooling, linear: NAS-Bench-201's
-    skeleton in 1-D. Input ``Tensor[batch, 1, length]``, output logits ``Tensor[batch, 10]``.
+    skeleton in 1-D. ``stem_stride=2`` halves the signal before the first stage (a CPU-time
+    saving; the paper's stem keeps the resolution). Input ``Tensor[batch, 1, length]``,
+    output logits ``Tensor[batch, 10]``. The constructor's arguments are kept as attributes
+    (``PopulationNetwork`` reads them to build the same network K times over).
     """
 
     def __init__(self, cell: Cell, channels: int = 16, n_cells: int = 1,
-                 n_classes: int = N_CLASSES, in_channels: int = 1) -> None:
+                 n_classes: int = N_CLASSES, in_channels: int = 1, stem_stride: int = 1) -> None:
         super().__init__()
         self.cell = cell
+        self.channels, self.n_cells, self.n_classes = channels, n_cells, n_classes
+        self.in_channels, self.stem_stride = in_channels, stem_stride
         c = channels
-        layers: list[nn.Module] = [nn.Conv1d(in_channels, c, 3, padding=1, bias=False),
-                                   nn.BatchNorm1d(c)]
+        layers: list[nn.Module] = [
+            nn.Conv1d(in_channels, c, 3, stride=stem_stride, padding=1, bias=False),
+            nn.BatchNorm1d(c)]
         for stage in range(3):
             if stage > 0:
                 layers.append(ResidualReduction(c, 2 * c))

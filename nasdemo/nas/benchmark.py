@@ -1,0 +1,270 @@
+"""A tabular NAS benchmark: "training" an architecture becomes a table look-up.
+
+NAS-Bench-201 (Dong & Yang 2020) made NAS research reproducible by training every cell of its
+space once and publishing the results; a search then costs queries, not GPU-days, and can be
+rerun hundreds of times. ``Benchmark`` is that table: nasdemo's own MNIST-1D table
+(``Benchmark.default()``, built by ``python -m nasdemo.nas.build_table``) or one exported
+from NAS-Bench-201 / NATS-Bench (``Benchmark.from_csv``).
+
+Exporting the real NAS-Bench-201 numbers (where you have its data, e.g. on Colab) with the
+``nats_bench`` API::
+
+    from nats_bench import create
+    import csv
+    api = create(None, "tss", fast_mode=True, verbose=False)  # needs $TORCH_HOME/NATS-tss-*
+    with open("nb201_cifar10.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["arch", "val_acc", "test_acc", "seconds"])
+        for i, arch in enumerate(api):
+            v = api.get_more_info(i, "cifar10-valid", hp="200", is_random=False)
+            t = api.get_more_info(i, "cifar10", hp="200", is_random=False)
+            w.writerow([arch, v["valid-accuracy"], t["test-accuracy"], v["train-all-time"]])
+
+    bench = Benchmark.from_csv("nb201_cifar10.csv", arch_column="arch",
+                               metric_column="val_acc", test_column="test_acc",
+                               seconds_column="seconds")
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from .cell import Cell
+
+__all__ = ["Benchmark"]
+
+DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "data" / "nb201_mnist1d.csv.gz"
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", newline="")  # type: ignore[return-value]
+    return open(path, encoding="utf-8", newline="")
+
+
+def _number(text: str, column: str, line: int, path: Path) -> float:
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}:{line}: column {column!r} must be a number, got {text!r}") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{path}:{line}: column {column!r} must be finite, got {text!r}")
+    return x
+
+
+class Benchmark:
+    """A table of architectures and their accuracies (percent; higher is better).
+
+    ``query(cell)`` returns the cell's validation accuracy, counts one query and adds the
+    cell's training time to ``seconds`` (what the search would have spent training). Options
+    ask for test accuracy, one seed, or an earlier epoch where the table has them.
+    """
+
+    def __init__(self, cells: list[Cell], val: list[float], *, test: list[float] | None = None,
+                 seconds: list[float] | None = None,
+                 val_per_seed: list[list[float]] | None = None,
+                 test_per_seed: list[list[float]] | None = None,
+                 curves: list[list[list[float]]] | None = None, name: str = "table") -> None:
+        if len(set(cells)) != len(cells):
+            raise ValueError("the table lists some architecture more than once")
+        n = len(cells)
+        for label, col in (("val", val), ("test", test), ("seconds", seconds),
+                           ("val_per_seed", val_per_seed), ("test_per_seed", test_per_seed),
+                           ("curves", curves)):
+            if col is not None and len(col) != n:
+                raise ValueError(f"{label} has {len(col)} entries for {n} architectures")
+        if n == 0:
+            raise ValueError("the table is empty")
+        self.name = name
+        self._cells = list(cells)
+        self._index = {c: i for i, c in enumerate(self._cells)}
+        self._by_str = {str(c): i for i, c in enumerate(self._cells)}
+        self._val = list(val)
+        self._test = test
+        self._seconds = list(seconds) if seconds is not None else [0.0] * n
+        self._val_per_seed = val_per_seed
+        self._test_per_seed = test_per_seed
+        self._curves = curves
+        self.n_queries = 0
+        self.seconds = 0.0
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def default(cls) -> "Benchmark":
+        """nasdemo's shipped MNIST-1D table: all 15,625 NAS-Bench-201 cells, 2 seeds each
+        (see ``nasdemo/data/nb201_mnist1d.md`` for how it was made). Each call returns a fresh
+        object (own counters) over one cached copy of the data."""
+        b = _default_table()
+        fresh = object.__new__(cls)
+        fresh.__dict__.update(b.__dict__)
+        fresh.reset()
+        return fresh
+
+    @classmethod
+    def from_csv(cls, path: str | Path, arch_column: str = "arch",
+                 metric_column: str = "val_acc", *, test_column: str | None = None,
+                 seconds_column: str | None = None, name: str | None = None) -> "Benchmark":
+        """Load a CSV (``.csv`` or ``.csv.gz``) with one row per architecture: the
+        NAS-Bench-201 string in ``arch_column``, accuracy in percent in ``metric_column``,
+        optionally test accuracy and training seconds. Raises ``ValueError`` naming the file,
+        line and column of a malformed row, or listing the columns when one is missing."""
+        path = Path(path)
+        with _open_text(path) as f:
+            reader = csv.DictReader(f)
+            header = reader.fieldnames or []
+            wanted = [c for c in (arch_column, metric_column, test_column, seconds_column) if c]
+            missing = [c for c in wanted if c not in header]
+            if missing:
+                raise ValueError(f"{path}: no column {missing[0]!r}; the columns are {header}")
+            cells, val, test, secs = [], [], [], []
+            seen: dict[Cell, int] = {}
+            for line, row in enumerate(reader, start=2):
+                try:
+                    cell = Cell.from_string(row[arch_column] or "")
+                except ValueError as e:
+                    raise ValueError(f"{path}:{line}: bad architecture: {e}") from None
+                if cell in seen:
+                    raise ValueError(f"{path}:{line}: {cell} already given on line {seen[cell]}")
+                seen[cell] = line
+                cells.append(cell)
+                val.append(_number(row[metric_column], metric_column, line, path))
+                if test_column:
+                    test.append(_number(row[test_column], test_column, line, path))
+                if seconds_column:
+                    secs.append(_number(row[seconds_column], seconds_column, line, path))
+        return cls(cells, val, test=test if test_column else None,
+                   seconds=secs if seconds_column else None, name=name or path.name)
+
+    @classmethod
+    def _from_built_table(cls, path: Path) -> "Benchmark":
+        # The shipped format written by build_table.finalise (one row per cell, per-seed
+        # values ';'-separated, a curve's epochs ':'-separated).
+        cells, val, test, secs, vps, tps, curves = [], [], [], [], [], [], []
+        with _open_text(path) as f:
+            for row in csv.DictReader(f):
+                cells.append(Cell.from_string(row["arch"]))
+                val.append(float(row["val_acc"]))
+                test.append(float(row["test_acc"]))
+                secs.append(float(row["seconds"]))
+                vps.append([float(x) for x in row["val_acc_per_seed"].split(";")])
+                tps.append([float(x) for x in row["test_acc_per_seed"].split(";")])
+                curves.append([[float(x) for x in s.split(":")]
+                               for s in row["val_curve_per_seed"].split(";")])
+        return cls(cells, val, test=test, seconds=secs, val_per_seed=vps, test_per_seed=tps,
+                   curves=curves, name=path.name)
+
+    # ------------------------------------------------------------------ queries
+    def query(self, cell: Cell | str, *, test: bool = False, seed: int | None = None,
+              epoch: int | None = None) -> float:
+        """Accuracy of ``cell`` in percent: validation (mean over seeds) by default; the test
+        accuracy with ``test=True``; one seed's number with ``seed`` (an index into the
+        table's seeds); the validation accuracy after ``epoch`` (1-based) of training. Counts
+        one query and the simulated training seconds (a fraction for an earlier epoch)."""
+        i = self._index.get(cell) if isinstance(cell, Cell) else self._by_str.get(cell)
+        if i is None:
+            i = self._missing(cell)
+        self.n_queries += 1
+        if epoch is None:
+            self.seconds += self._seconds[i]
+            if not test and seed is None:
+                return self._val[i]
+            return self._lookup(i, test, seed)
+        return self._at_epoch(i, epoch, seed, test)
+
+    def _missing(self, cell: Cell | str) -> int:
+        if isinstance(cell, str):
+            c = Cell.from_string(cell)  # a malformed string gets its ValueError here
+            if c in self._index:
+                return self._index[c]
+        elif not isinstance(cell, Cell):
+            raise TypeError(f"query takes a Cell or an architecture string, got "
+                            f"{type(cell).__name__}")
+        raise KeyError(f"{cell} is not in the benchmark table {self.name!r} "
+                       f"({len(self)} architectures)")
+
+    def _lookup(self, i: int, test: bool, seed: int | None) -> float:
+        if seed is None:
+            if self._test is None:
+                raise ValueError(f"table {self.name!r} has no test accuracies")
+            return self._test[i]
+        per_seed = self._test_per_seed if test else self._val_per_seed
+        if per_seed is None:
+            raise ValueError(f"table {self.name!r} has no per-seed results")
+        if not 0 <= seed < len(per_seed[i]):
+            raise ValueError(f"seed must be in 0..{len(per_seed[i]) - 1}, got {seed}")
+        return per_seed[i][seed]
+
+    def _at_epoch(self, i: int, epoch: int, seed: int | None, test: bool) -> float:
+        if self._curves is None:
+            raise ValueError(f"table {self.name!r} has no learning curves")
+        if test:
+            raise ValueError("learning curves are validation accuracies; drop test=True")
+        n_epochs = len(self._curves[i][0])
+        if not 1 <= epoch <= n_epochs:
+            raise ValueError(f"epoch must be in 1..{n_epochs}, got {epoch}")
+        self.seconds += self._seconds[i] * epoch / n_epochs
+        runs = self._curves[i] if seed is None else [self._curves[i][seed]]
+        return sum(r[epoch - 1] for r in runs) / len(runs)
+
+    def reset(self) -> None:
+        """Zero the query and seconds counters (start a new search)."""
+        self.n_queries = 0
+        self.seconds = 0.0
+
+    # ------------------------------------------------------------------ the table itself
+    def best(self, *, test: bool = False) -> tuple[Cell, float]:
+        """The optimum: the cell with the highest mean validation (or test) accuracy. Does
+        not count as a query."""
+        col = self._test if test else self._val
+        if col is None:
+            raise ValueError(f"table {self.name!r} has no test accuracies")
+        i = max(range(len(col)), key=col.__getitem__)
+        return self._cells[i], col[i]
+
+    def rank(self, cell: Cell | str) -> int:
+        """1 for the best cell by validation accuracy; ties share the better rank."""
+        v = self._val[self._index_of(cell)]
+        return 1 + sum(x > v for x in self._val)
+
+    def _index_of(self, cell: Cell | str) -> int:
+        i = self._index.get(cell) if isinstance(cell, Cell) else self._by_str.get(cell)
+        return i if i is not None else self._missing(cell)
+
+    def cells(self) -> list[Cell]:
+        """The architectures in table order."""
+        return list(self._cells)
+
+    def accuracies(self, *, test: bool = False) -> list[float]:
+        """Every cell's mean validation (or test) accuracy, in table order."""
+        col = self._test if test else self._val
+        if col is None:
+            raise ValueError(f"table {self.name!r} has no test accuracies")
+        return list(col)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __contains__(self, cell: object) -> bool:
+        return cell in self._index or (isinstance(cell, str) and cell in self._by_str)
+
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self._cells)
+
+    def __repr__(self) -> str:
+        return (f"Benchmark({self.name!r}, {len(self)} architectures, "
+                f"{self.n_queries} queries, {self.seconds:.0f} simulated s)")
+
+
+@lru_cache(maxsize=1)
+def _default_table() -> Benchmark:
+    if not DEFAULT_TABLE.exists():
+        raise FileNotFoundError(
+            f"{DEFAULT_TABLE} is missing: build it with `python -m nasdemo.nas.build_table` "
+            "and `python -m nasdemo.nas.build_table --finalise`")
+    return Benchmark._from_built_table(DEFAULT_TABLE)

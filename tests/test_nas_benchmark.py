@@ -1,0 +1,134 @@
+"""The tabular benchmark on small CSV files written by the tests."""
+
+import csv
+import gzip
+import json
+import random
+import time
+
+import pytest
+
+from nasdemo.nas import build_table as bt
+from nasdemo.nas.benchmark import Benchmark
+from nasdemo.nas.cell import Cell
+
+A = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"
+B = "|skip_connect~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|"
+C = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+
+
+def _write(path, rows, header=("arch", "val_acc", "test_acc", "seconds")):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wt", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def small(tmp_path):
+    path = _write(tmp_path / "t.csv", [(A, 80.5, 79.0, 10), (B, 91.25, 90.0, 20), (C, 10, 10, 1)])
+    return Benchmark.from_csv(path, arch_column="arch", metric_column="val_acc",
+                              test_column="test_acc", seconds_column="seconds")
+
+
+def test_query_counts_and_simulates_time(small):
+    assert small.query(Cell.from_string(A)) == 80.5
+    assert small.query(B) == 91.25  # a string works too
+    assert small.query(A, test=True) == 79.0
+    assert small.n_queries == 3 and small.seconds == 40
+    small.reset()
+    assert small.n_queries == 0 and small.seconds == 0
+    assert len(small) == 3 and A in small and Cell.from_string(B) in small
+
+
+def test_best_and_rank(small):
+    cell, acc = small.best()
+    assert str(cell) == B and acc == 91.25 and small.n_queries == 0
+    assert small.best(test=True)[1] == 90.0
+    assert small.rank(B) == 1 and small.rank(C) == 3
+
+
+def test_unknown_and_malformed_queries(small):
+    with pytest.raises(KeyError, match="not in the benchmark"):
+        small.query(Cell(["skip_connect"] * 6))
+    with pytest.raises(ValueError, match="unknown op"):
+        small.query("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+    with pytest.raises(TypeError):
+        small.query(3)
+    with pytest.raises(ValueError, match="per-seed"):
+        small.query(A, seed=0)
+    with pytest.raises(ValueError, match="learning curves"):
+        small.query(A, epoch=1)
+
+
+def test_from_csv_minimal_columns_and_gzip(tmp_path):
+    path = _write(tmp_path / "t.csv.gz", [(A, "80"), (B, "90")], header=("architecture", "acc"))
+    b = Benchmark.from_csv(path, arch_column="architecture", metric_column="acc")
+    assert b.query(A) == 80.0 and b.seconds == 0
+    with pytest.raises(ValueError, match="test accuracies"):
+        b.query(A, test=True)
+
+
+@pytest.mark.parametrize("rows, header, words", [
+    ([(A, 1.0)], ("arch", "val"), "no column 'val_acc'; the columns are"),
+    ([(A, "high")], ("arch", "val_acc"), ":2: column 'val_acc' must be a number"),
+    ([(A, 1.0), ("|nor_conv~0|+|none~0|none~1|+|none~0|none~1|none~2|", 2.0)],
+     ("arch", "val_acc"), ":3: bad architecture: unknown op"),
+    ([(A, 1.0), (A, 2.0)], ("arch", "val_acc"), "already given on line 2"),
+    ([(A, "nan")], ("arch", "val_acc"), "must be finite"),
+    ([], ("arch", "val_acc"), "empty"),
+])
+def test_from_csv_errors_name_the_problem(tmp_path, rows, header, words):
+    path = _write(tmp_path / "bad.csv", rows, header=header)
+    with pytest.raises(ValueError, match=words):
+        Benchmark.from_csv(path)
+
+
+def test_built_table_format_round_trip(tmp_path, monkeypatch):
+    rng = random.Random(0)
+    partial, table = tmp_path / "p.jsonl", tmp_path / "t.csv.gz"
+    with open(partial, "w") as f:
+        for c in Cell.unique():
+            for s in (0, 1):
+                v = 10.0 if c.is_disconnected else round(50 + 40 * rng.random(), 2)
+                f.write(json.dumps({"cell": str(c), "seed": s, "val_curve": [v / 2, v],
+                                    "val_acc": v, "test_acc": v - 1, "params": 1, "flops": 1,
+                                    "seconds": 2.0, "cpu_seconds": 1.0}) + "\n")
+    bt.finalise(partial, table)
+    monkeypatch.setattr("nasdemo.nas.benchmark.DEFAULT_TABLE", table)
+    from nasdemo.nas import benchmark as bm
+    bm._default_table.cache_clear()
+    try:
+        t0 = time.perf_counter()
+        b = Benchmark.default()
+        assert time.perf_counter() - t0 < 5  # ~0.3 s on a laptop; generous for shared CI
+        assert len(b) == 15_625
+        cell = Cell.from_string(A)
+        v0, v1 = b.query(cell, seed=0), b.query(cell, seed=1)
+        assert b.query(cell) == pytest.approx((v0 + v1) / 2, abs=0.01)
+        assert b.query(cell, epoch=1) == pytest.approx(b.query(cell) / 2, abs=0.01)
+        assert b.n_queries == 5 and b.seconds == pytest.approx(4 * 2.0 + 1.0)
+        assert Benchmark.default().n_queries == 0  # each call has its own counters
+        # >= 100,000 queries a second
+        cells = [Cell.random(rng) for _ in range(1000)]
+        t0 = time.perf_counter()
+        for _ in range(100):
+            for c in cells:
+                b.query(c)
+        rate = 100_000 / (time.perf_counter() - t0)
+        assert rate > 100_000, f"{rate:.0f} queries/s"
+    finally:
+        bm._default_table.cache_clear()
+
+
+def test_default_without_table_says_how_to_build(tmp_path, monkeypatch):
+    from nasdemo.nas import benchmark as bm
+    monkeypatch.setattr(bm, "DEFAULT_TABLE", tmp_path / "nothing.csv.gz")
+    bm._default_table.cache_clear()
+    try:
+        with pytest.raises(FileNotFoundError, match="build_table"):
+            Benchmark.default()
+    finally:
+        bm._default_table.cache_clear()
