@@ -52,11 +52,12 @@ def test_step_through_static_builds_frames():
 
 def test_step_through_widget_updates_traces():
     steps = [{0: {"y": [0, k]}} for k in range(3)]
-    box = viz.step_through(_fig(), steps, mode="widget", show=False)
+    box = viz.step_through(_fig(), steps, labels=["a", "b", "c"], mode="widget", show=False)
     play_row, fw = box.children
-    slider = play_row.children[1]
+    slider, label = play_row.children[1], play_row.children[2]
+    assert label.value == "a"
     slider.value = 2
-    assert list(fw.data[0].y) == [0, 2]
+    assert list(fw.data[0].y) == [0, 2] and label.value == "c"
 
 
 def test_step_through_errors(monkeypatch):

@@ -96,11 +96,17 @@ def step_through(
 
         play = W.Play(min=0, max=len(steps) - 1, value=start, interval=interval_ms)
         slider = W.IntSlider(min=0, max=len(steps) - 1, value=start, description="step",
-                             continuous_update=True, layout=W.Layout(width="60%"))
+                             readout=False, continuous_update=True, layout=W.Layout(width="60%"))
+        label = W.Label(labels[start])  # the step's own label, e.g. "β=2" or "12"
         W.jslink((play, "value"), (slider, "value"))
-        slider.observe(lambda ch: draw(ch["new"]), names="value")
+
+        def on_change(change: dict[str, Any]) -> None:
+            label.value = labels[change["new"]]
+            draw(change["new"])
+
+        slider.observe(on_change, names="value")
         draw(start)
-        box = W.VBox([W.HBox([play, slider]), fw])
+        box = W.VBox([W.HBox([play, slider, label]), fw])
         if show:
             _display(box)
             return None
