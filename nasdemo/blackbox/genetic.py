@@ -102,14 +102,14 @@ vector itself. :meth:`GeneticAlgorithm.permutation` makes a permutation GA over 
 
 from __future__ import annotations
 
-import contextlib
 import math
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor
 
 from . import ga_operators as ops
+from ..utils import few_threads
 from .base import Optimizer
 
 __all__ = ["GeneticAlgorithm"]
@@ -127,23 +127,6 @@ _SELECTIONS = ("tournament", "rank", "roulette")
 _INSERTIONS = ("generational", "elitist", "steady_state")
 _HANDLINGS = ("penalty", "reject", "repair")
 _MAX_EMPTY = 1000  # generations in a row without a new individual before ask gives up
-
-
-@contextlib.contextmanager
-def _one_thread(device: torch.device) -> Iterator[None]:
-    """Run torch on one CPU thread inside the block. A GA generation is dozens of tiny ops
-    (a population of 100 genomes of length 100); with two threads on a busy 2-core machine
-    each op cost ~10x more in thread hand-offs than in arithmetic (measured: a generation of
-    100-bit OneMax took 30 ms instead of 1.5 ms)."""
-    if device.type != "cpu":
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 class GeneticAlgorithm(Optimizer):
@@ -449,7 +432,7 @@ class GeneticAlgorithm(Optimizer):
 
     # ---- ask / tell ---------------------------------------------------------------------
     def _ask(self) -> Tensor:
-        with _one_thread(self.device):
+        with few_threads(self.device):
             return self._ask_new()
 
     def _ask_new(self) -> Tensor:
@@ -528,7 +511,7 @@ class GeneticAlgorithm(Optimizer):
         self._tell(X, y)
 
     def _tell(self, X: Tensor, y: Tensor) -> None:
-        with _one_thread(self.device):
+        with few_threads(self.device):
             self._tell_new(X, y)
 
     def _tell_new(self, X: Tensor, y: Tensor) -> None:

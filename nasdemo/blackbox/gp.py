@@ -23,12 +23,13 @@ Everything is ``float64`` torch, on the device of the data.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import torch
 from torch import Tensor
+
+from ..utils import few_threads
 
 __all__ = [
     "KERNELS", "GP", "fit_gp", "few_threads", "lbfgs_box", "kernel_matrix", "robust_cholesky",
@@ -42,26 +43,6 @@ KERNELS = ("matern52", "rbf")
 LENGTHSCALE_BOUNDS = (5e-3, 20.0)  # unit-cube units; 20 makes a dimension practically flat
 SIGNAL_VAR_BOUNDS = (1e-2, 1e2)  # standardised y has variance 1
 NOISE_VAR_BOUNDS = (1e-6, 1.0)  # 1e-6 as in Optuna's GPSampler: near-interpolation, but safe
-
-
-@contextlib.contextmanager
-def few_threads(device: torch.device | str | None = None, n: int = 1) -> Iterator[None]:
-    """Run torch on ``n`` CPU threads inside the block (CPU devices only).
-
-    GP matrices in BO are tiny (tens of points), so every op costs more in thread
-    hand-offs than in arithmetic: on a busy 2-core machine one thread was 10x faster than
-    two. Optuna's GPSampler limits torch to one thread during its optimisation for the same
-    reason.
-    """
-    if device is not None and torch.device(device).type != "cpu":
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(min(n, old))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def check_kernel(kernel: str) -> str:
