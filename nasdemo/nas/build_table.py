@@ -30,7 +30,6 @@ import csv
 import gzip
 import io
 import json
-import math
 import multiprocessing as mp
 import os
 import random

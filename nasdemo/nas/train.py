@@ -176,7 +176,7 @@ def _fit(pop: PopulationNetwork, gens: list[torch.Generator], recipe: Recipe,
     else:
         opt = torch.optim.AdamW(pop.parameters(), lr=recipe.lr,
                                 weight_decay=recipe.weight_decay)
-    n, k = len(data.y_train), pop.k
+    n = len(data.y_train)
     total = recipe.epochs * math.ceil(n / recipe.batch_size)
     # Cosine decay to zero over all steps (NAS-Bench-201, Section 2.3).
     sched = torch.optim.lr_scheduler.LambdaLR(
