@@ -56,6 +56,35 @@ def extra_data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
             torch.tensor(d["y"], dtype=torch.long))
 
 
+def custom_splits(spec: str, n_train: int):
+    """MNIST-1D regenerated with ``make_dataset`` overrides ``k=v,k=v`` (e.g. a harder task):
+    1,000 validation signals held out of the training part like ``load_mnist1d`` does, then
+    the first ``n_train`` of the rest (all if 0)."""
+    from mnist1d.data import get_dataset_args, make_dataset
+    from nasdemo.nas.data import Splits
+    args = get_dataset_args()
+    for kv in filter(None, spec.split(",")):
+        k, v = kv.split("=")
+        if not hasattr(args, k):
+            raise SystemExit(f"unknown make_dataset argument {k!r}")
+        setattr(args, k, type(getattr(args, k))(float(v)) if not isinstance(getattr(args, k), list) else v)
+    py, npst = random.getstate(), np.random.get_state()
+    try:
+        d = make_dataset(args)
+    finally:
+        random.setstate(py)
+        np.random.set_state(npst)
+    x = torch.tensor(d["x"], dtype=torch.float32).unsqueeze(1)
+    y = torch.tensor(d["y"], dtype=torch.long)
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+    val, train = perm[:1000], perm[1000:]
+    if n_train:
+        train = train[:n_train]
+    xt = torch.tensor(d["x_test"], dtype=torch.float32).unsqueeze(1)[:2000]
+    yt = torch.tensor(d["y_test"], dtype=torch.long)[:2000]
+    return Splits(x[train], y[train], x[val], y[val], xt, yt)
+
+
 def train_group(cells, seeds, a, data, xe, ye, x_train, y_train):
     nets = []
     for cell, seed in zip(cells, seeds):
@@ -122,7 +151,8 @@ def train_group(cells, seeds, a, data, xe, ye, x_train, y_train):
 
 def cmd_run(a):
     torch.set_num_threads(1)
-    data = load_mnist1d()
+    data = custom_splits(a.data, a.n_train) if (a.data or a.n_train) else load_mnist1d()
+    print("splits", data.sizes(), flush=True)
     x_train, y_train = data.x_train, data.y_train
     if a.extra_train:
         xt, yt = extra_data(a.extra_train, 4242)
@@ -249,6 +279,11 @@ def main():
         q.add_argument("--schedule", choices=["constant", "cosine"], default="constant")
         q.add_argument("--extra-train", type=int, default=0)
         q.add_argument("--extra-eval", type=int, default=0)
+        q.add_argument("--data", default="",
+                       help="make_dataset overrides k=v,k=v (a harder MNIST-1D), e.g. "
+                            "corr_noise_scale=0.5,num_samples=10000")
+        q.add_argument("--n-train", type=int, default=0,
+                       help="train on only the first N training signals (0: all)")
         q.add_argument("--ema", type=float, default=0.0,
                        help="also evaluate an EMA of the weights (and BN buffers), this decay")
     q = sub.add_parser("stats")

@@ -97,9 +97,9 @@ def test_built_table_format_round_trip(tmp_path, monkeypatch):
                                     "val_acc": v, "test_acc": v - 1, "params": 1, "flops": 1,
                                     "seconds": 2.0, "cpu_seconds": 1.0}) + "\n")
     bt.finalise(partial, table)
-    monkeypatch.setattr("nasdemo.nas.benchmark.DEFAULT_TABLE", table)
+    monkeypatch.setenv("NASDEMO_TABLE", str(table))  # Benchmark.default() loads this one
     from nasdemo.nas import benchmark as bm
-    bm._default_table.cache_clear()
+    bm._load_built_table.cache_clear()
     try:
         t0 = time.perf_counter()
         b = Benchmark.default()
@@ -111,6 +111,15 @@ def test_built_table_format_round_trip(tmp_path, monkeypatch):
         assert b.query(cell, epoch=1) == pytest.approx(b.query(cell) / 2, abs=0.01)
         assert b.n_queries == 5 and b.seconds == pytest.approx(4 * 2.0 + 1.0)
         assert Benchmark.default().n_queries == 0  # each call has its own counters
+        # look-ups for reporting and plotting do not count as queries
+        b.reset()
+        assert b.lookup(cell) == b.query(cell) and b.n_seeds == 2
+        assert b.lookup(cell, test=True) == pytest.approx(b.lookup(cell) - 1, abs=0.01)
+        assert b.curve(cell, seed=1) == [v1 / 2, v1] and b.training_seconds(cell) == 2.0
+        assert b.per_seed()[b.cells().index(cell)] == [v0, v1]
+        assert b.n_queries == 1
+        with pytest.raises(ValueError, match="seed"):
+            b.curve(cell, seed=2)
         # >= 100,000 queries a second
         cells = [Cell.random(rng) for _ in range(1000)]
         t0 = time.perf_counter()
@@ -120,15 +129,27 @@ def test_built_table_format_round_trip(tmp_path, monkeypatch):
         rate = 100_000 / (time.perf_counter() - t0)
         assert rate > 100_000, f"{rate:.0f} queries/s"
     finally:
-        bm._default_table.cache_clear()
+        bm._load_built_table.cache_clear()
+
+
+def test_nasdemo_table_names_the_default_table(tmp_path, monkeypatch):
+    monkeypatch.setenv("NASDEMO_TABLE", str(tmp_path / "nope.csv.gz"))
+    with pytest.raises(FileNotFoundError, match="build_table"):
+        Benchmark.default()
 
 
 def test_default_without_table_says_how_to_build(tmp_path, monkeypatch):
     from nasdemo.nas import benchmark as bm
     monkeypatch.setattr(bm, "DEFAULT_TABLE", tmp_path / "nothing.csv.gz")
-    bm._default_table.cache_clear()
+    monkeypatch.delenv("NASDEMO_TABLE", raising=False)
     try:
         with pytest.raises(FileNotFoundError, match="build_table"):
             Benchmark.default()
     finally:
-        bm._default_table.cache_clear()
+        bm._load_built_table.cache_clear()
+
+
+def test_nasdemo_table_names_the_default_table(tmp_path, monkeypatch):
+    monkeypatch.setenv("NASDEMO_TABLE", str(tmp_path / "nope.csv.gz"))
+    with pytest.raises(FileNotFoundError, match="build_table"):
+        Benchmark.default()

@@ -31,6 +31,7 @@ import csv
 import gzip
 import io
 import math
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -212,6 +213,42 @@ class Benchmark:
         runs = self._curves[i] if seed is None else [self._curves[i][seed]]
         return sum(r[epoch - 1] for r in runs) / len(runs)
 
+    def lookup(self, cell: Cell | str, *, test: bool = False) -> float:
+        """The mean validation (or test) accuracy of ``cell`` *without* counting a query: for
+        reporting a search's result, not for making one."""
+        i = self._index_of(cell)
+        return self._val[i] if not test else self._lookup(i, True, None)
+
+    def per_seed(self, *, test: bool = False) -> list[list[float]]:
+        """Every cell's validation (or test) accuracy per training seed, in table order (what
+        the seed-vs-seed agreement of the table is measured on)."""
+        col = self._test_per_seed if test else self._val_per_seed
+        if col is None:
+            raise ValueError(f"table {self.name!r} has no per-seed results")
+        return [list(x) for x in col]
+
+    def curve(self, cell: Cell | str, seed: int | None = None) -> list[float]:
+        """Validation accuracy after each epoch of training (mean over seeds, or one seed's),
+        without counting a query: for plotting learning curves."""
+        if self._curves is None:
+            raise ValueError(f"table {self.name!r} has no learning curves")
+        runs = self._curves[self._index_of(cell)]
+        if seed is not None:
+            if not 0 <= seed < len(runs):
+                raise ValueError(f"seed must be in 0..{len(runs) - 1}, got {seed}")
+            return list(runs[seed])
+        return [sum(v) / len(v) for v in zip(*runs)]
+
+    def training_seconds(self, cell: Cell | str) -> float:
+        """What training ``cell`` once cost when the table was built (mean over seeds), without
+        counting a query."""
+        return self._seconds[self._index_of(cell)]
+
+    @property
+    def n_seeds(self) -> int:
+        """How many training seeds the table has per cell (0 if it has no per-seed results)."""
+        return len(self._val_per_seed[0]) if self._val_per_seed else 0
+
     def reset(self) -> None:
         """Zero the query and seconds counters (start a new search)."""
         self.n_queries = 0
@@ -261,10 +298,22 @@ class Benchmark:
                 f"{self.n_queries} queries, {self.seconds:.0f} simulated s)")
 
 
-@lru_cache(maxsize=1)
+def default_table_path() -> Path:
+    """The table ``Benchmark.default()`` loads: ``$NASDEMO_TABLE`` if set (a table written by
+    ``build_table --finalise --out ...``, e.g. one built with another recipe), else the
+    shipped one."""
+    env = os.environ.get("NASDEMO_TABLE")
+    return Path(env) if env else DEFAULT_TABLE
+
+
 def _default_table() -> Benchmark:
-    if not DEFAULT_TABLE.exists():
+    return _load_built_table(default_table_path())
+
+
+@lru_cache(maxsize=2)
+def _load_built_table(path: Path) -> Benchmark:
+    if not path.exists():
         raise FileNotFoundError(
-            f"{DEFAULT_TABLE} is missing: build it with `python -m nasdemo.nas.build_table` "
+            f"{path} is missing: build it with `python -m nasdemo.nas.build_table` "
             "and `python -m nasdemo.nas.build_table --finalise`")
-    return Benchmark._from_built_table(DEFAULT_TABLE)
+    return Benchmark._from_built_table(path)
