@@ -18,7 +18,6 @@ import argparse
 import time
 from functools import partial
 
-import numpy as np
 import torch
 from scipy.stats import mannwhitneyu
 

@@ -147,9 +147,3 @@ def test_default_without_table_says_how_to_build(tmp_path, monkeypatch):
             Benchmark.default()
     finally:
         bm._load_built_table.cache_clear()
-
-
-def test_nasdemo_table_names_the_default_table(tmp_path, monkeypatch):
-    monkeypatch.setenv("NASDEMO_TABLE", str(tmp_path / "nope.csv.gz"))
-    with pytest.raises(FileNotFoundError, match="build_table"):
-        Benchmark.default()

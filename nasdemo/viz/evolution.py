@@ -16,9 +16,10 @@ __all__ = ["queue_steps"]
 def queue_steps(result: Any, n_cycles: int | None = None,
                 colour_range: tuple[float, float] | None = None
                 ) -> tuple[go.Figure, list[dict[int, dict]], list[str]]:
-    """A figure and the ``step_through`` steps replaying ``result.info["cycles"]`` (run
-    ``aging_evolution(..., record=True)``). Slots 0..P-1 hold the population before the
-    child joins, oldest on the left; slot P is the child. Marker colour = accuracy."""
+    """A figure, the ``step_through`` steps replaying ``result.info["cycles"]`` (run
+    ``aging_evolution(..., record=True)``) and a title per step. Slots 0..P-1 hold the
+    population before the child joins, oldest on the left; slot P is the child. Marker
+    colour = accuracy."""
     cycles = result.info.get("cycles")
     if not cycles:
         raise ValueError("the result has no recorded cycles: run aging_evolution(..., record=True)")
@@ -34,7 +35,8 @@ def queue_steps(result: Any, n_cycles: int | None = None,
         x=xs, y=[0] * (P + 1), mode="markers+text", textposition="bottom center",
         marker={"size": 34, "color": [lo] * (P + 1), "cmin": lo, "cmax": hi,
                 "colorscale": "Cividis", "showscale": True,
-                "colorbar": {"title": {"text": "acc. %"}, "len": 0.8},
+                "colorbar": {"title": {"text": "acc. %"}, "len": 0.75, "thickness": 14,
+                             "x": 1.01},
                 "line": {"width": 1, "color": "#444"}},
         hoverinfo="text", name="population", showlegend=False))
     fig.add_trace(go.Scatter(  # 1: rings around the sampled models
@@ -51,7 +53,8 @@ def queue_steps(result: Any, n_cycles: int | None = None,
     fig.update_xaxes(range=[-0.7, P + 0.7], tickvals=xs,
                      ticktext=[str(k) for k in range(P)] + ["child"], showgrid=False)
     fig.update_yaxes(range=[-0.9, 0.9], visible=False)
-    fig.update_layout(legend={"orientation": "h", "y": 1.12, "x": 0})
+    fig.update_layout(legend={"orientation": "h", "y": 1.12, "x": 0},
+                      margin={"l": 30, "r": 130, "t": 80, "b": 50})
 
     steps, labels = [], []
     for k, cy in enumerate(cycles):
