@@ -1,12 +1,17 @@
 """Neural architecture search: the NAS-Bench-201 space, an offline tabular benchmark built
-on MNIST-1D, and (in later modules) the search strategies."""
+on MNIST-1D, and the search strategies (random search, aging evolution, REINFORCE, DARTS)."""
 
 from .benchmark import Benchmark
 from .cell import EDGES, OPS, Cell
 from .compare import Comparison, compare
+from .darts import (DartsConfig, DartsGenotype, DartsResult, DartsSearch, DartsSupernet,
+                    NB201Supernet)
+from .darts import search as darts_search
 from .evolution import aging_evolution
 from .reinforce import reinforce
 from .search import SearchResult, random_search
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
-           "aging_evolution", "reinforce", "compare", "Comparison"]
+           "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
+           "DartsSupernet", "DartsGenotype", "DartsSearch", "DartsConfig", "DartsResult",
+           "darts_search"]
