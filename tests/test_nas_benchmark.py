@@ -147,3 +147,27 @@ def test_default_without_table_says_how_to_build(tmp_path, monkeypatch):
             Benchmark.default()
     finally:
         bm._load_built_table.cache_clear()
+
+
+def test_shipped_table():
+    """The table in the package: every cell, two seeds, three-epoch curves, under 5 MB, loads
+    in under a second (best of three, so a busy CI machine does not decide it), disconnected
+    cells at chance, and a data card next to it."""
+    from nasdemo.nas import benchmark as bm
+    assert bm.DEFAULT_TABLE.stat().st_size < 5e6
+    assert (bm.DEFAULT_TABLE.parent / "nb201_mnist1d.md").exists()
+    times = []
+    for _ in range(3):
+        bm._load_built_table.cache_clear()
+        t0 = time.perf_counter()
+        b = Benchmark._from_built_table(bm.DEFAULT_TABLE)
+        times.append(time.perf_counter() - t0)
+    assert min(times) < 1.0, times
+    assert len(b) == 15_625 and b.n_seeds == 2
+    assert len(b.curve(Cell.from_string(A))) == 3
+    disc = [c for c in Cell.all() if c.is_disconnected]
+    assert max(b.lookup(c) for c in disc) < 15 < b.best()[1]
+    rep = {u.canonical(): u for u in Cell.unique()}
+    ps, idx = b.per_seed(), {c: i for i, c in enumerate(b.cells())}
+    for c in Cell.all()[::7]:  # isomorphic cells share their class's numbers
+        assert ps[idx[c]] == ps[idx[rep[c.canonical()]]]
