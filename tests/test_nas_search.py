@@ -142,7 +142,7 @@ def test_reinforce_step_has_the_right_sign(policy_cls, advantage):
         return float(lp[torch.arange(6), torch.tensor(a)].sum().detach())
 
     before = logprob(tokens)
-    assert before == pytest.approx(float(logp), abs=1e-6)
+    assert before == pytest.approx(float(logp.detach()), abs=1e-6)
     opt = torch.optim.SGD(policy.parameters(), lr=0.1)
     (-advantage * logp).backward()
     opt.step()
