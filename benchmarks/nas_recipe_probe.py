@@ -41,17 +41,24 @@ def pilot_cells(n: int) -> list[Cell]:
     return [c for c in cells[:n] if not c.is_disconnected]
 
 
-def extra_data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` more MNIST-1D signals from the package's generator with another seed."""
-    from mnist1d.data import get_dataset_args, make_dataset
-    args = get_dataset_args()
-    args.num_samples, args.seed, args.train_split = n, seed, 1.0
+def generate(args) -> dict:
+    """``mnist1d.data.make_dataset(args)`` without disturbing the global ``random`` / numpy
+    generators it reseeds."""
+    from mnist1d.data import make_dataset
     py, npst = random.getstate(), np.random.get_state()
     try:
-        d = make_dataset(args)
+        return make_dataset(args)
     finally:
         random.setstate(py)
         np.random.set_state(npst)
+
+
+def extra_data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` more MNIST-1D signals from the package's generator with another seed."""
+    from mnist1d.data import get_dataset_args
+    args = get_dataset_args()
+    args.num_samples, args.seed, args.train_split = n, seed, 1.0
+    d = generate(args)
     return (torch.tensor(d["x"], dtype=torch.float32).unsqueeze(1),
             torch.tensor(d["y"], dtype=torch.long))
 
@@ -60,7 +67,7 @@ def custom_splits(spec: str, n_train: int):
     """MNIST-1D regenerated with ``make_dataset`` overrides ``k=v,k=v`` (e.g. a harder task):
     1,000 validation signals held out of the training part like ``load_mnist1d`` does, then
     the first ``n_train`` of the rest (all if 0)."""
-    from mnist1d.data import get_dataset_args, make_dataset
+    from mnist1d.data import get_dataset_args
     from nasdemo.nas.data import Splits
     args = get_dataset_args()
     for kv in filter(None, spec.split(",")):
@@ -68,12 +75,7 @@ def custom_splits(spec: str, n_train: int):
         if not hasattr(args, k):
             raise SystemExit(f"unknown make_dataset argument {k!r}")
         setattr(args, k, type(getattr(args, k))(float(v)) if not isinstance(getattr(args, k), list) else v)
-    py, npst = random.getstate(), np.random.get_state()
-    try:
-        d = make_dataset(args)
-    finally:
-        random.setstate(py)
-        np.random.set_state(npst)
+    d = generate(args)
     x = torch.tensor(d["x"], dtype=torch.float32).unsqueeze(1)
     y = torch.tensor(d["y"], dtype=torch.long)
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
