@@ -1,6 +1,10 @@
 """DARTS (Liu et al. 2019): mixed ops, the two supernets, derivation, the first- and
 second-order architecture gradients, progressive cutting and the search loop. Tiny sizes."""
 
+import importlib.util
+import math
+from pathlib import Path
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,7 +12,7 @@ from torch import nn
 
 from nasdemo.nas.cell import EDGES, OPS, Cell
 from nasdemo.nas.darts import (PRIMITIVES, DartsConfig, DartsGenotype, DartsSearch,
-                               DartsSupernet, MixedOp, NB201Supernet, darts_search_op,
+                               DartsSupernet, FactorizedReduce, MixedOp, NB201Supernet, darts_search_op,
                                derive_darts_cell, derive_nb201_cell, search)
 from nasdemo.nas.data import Splits
 
@@ -106,6 +110,68 @@ def test_search_step_on_cuda():
         x, y = x.cuda(), y.cuda()
         DartsSearch(net, order=2, epochs=1).step(x, y, x, y)
         assert all(a.device.type == "cuda" for a in net.arch_parameters())
+
+
+def cifar_shaped(n: int = 4, seed: int = 0) -> Splits:
+    """Random tensors of CIFAR-10's shape (3 x 32 x 32), the GPU path's smoke test."""
+    g = torch.Generator().manual_seed(seed)
+    x, y = torch.randn(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g)
+    return Splits(x, y, x[:2], y[:2], x[:2], y[:2])
+
+
+def image_supernets(device: str | torch.device) -> list:
+    torch.manual_seed(0)
+    return [NB201Supernet(channels=2, stem_stride=1, in_channels=3, dims=2, device=device),
+            DartsSupernet(channels=2, layers=3, n_nodes=2, in_channels=3, dims=2,
+                          device=device)]
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_2d_search_on_cifar_shaped_tensors(order):
+    for net in image_supernets(CPU):
+        assert all(isinstance(m, nn.Conv2d) for m in net.modules()
+                   if isinstance(m, (nn.Conv1d, nn.Conv2d)))
+        res = search(net, cifar_shaped(), epochs=1, batch_size=2, order=order, device=CPU)
+        assert len(res.train_loss) == 1 and all(map(math.isfinite, res.val_loss))
+        assert not torch.equal(res.alphas[next(iter(res.alphas))][0],
+                               res.alphas[next(iter(res.alphas))][-1])
+    assert isinstance(res.architecture, DartsGenotype)
+
+
+def test_2d_ops_match_their_1d_definition():
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 9, 9)
+    mixed = MixedOp(4, PRIMITIVES, lambda n, c: darts_search_op(n, c, 2, dims=2), stride=2)
+    for k, name in enumerate(PRIMITIVES):
+        out = mixed(x, F.one_hot(torch.tensor(k), len(PRIMITIVES)).float())
+        assert out.shape == (2, 4, 5, 5), name  # ceil(9 / 2) on both axes, none included
+    # FactorizedReduce: the second half reads the input shifted one pixel down and right
+    fr = FactorizedReduce(4, 4, dims=2).eval()
+    z = torch.zeros(1, 4, 4, 4)
+    z[..., 1, 1] = 1.0  # seen only by the shifted (odd) convolution at output (0, 0)
+    out = fr(z) - fr(torch.zeros_like(z))
+    assert out[0, :2].abs().max() == 0 and out[0, 2:, 0, 0].abs().max() > 0
+    with pytest.raises(ValueError, match="dims must be 1 .* or 2"):
+        darts_search_op("sep_conv_3x3", 4, dims=3)
+
+
+def test_supernet_input_shape_errors():
+    nb, darts = image_supernets(CPU)
+    for net in (nb, darts):
+        with pytest.raises(ValueError, match=r"takes \[batch, channels, height, width\] with 3"):
+            net(torch.randn(2, 3, 32))
+        with pytest.raises(ValueError, match=r"got shape \(2, 1, 32, 32\)"):
+            net(torch.randn(2, 1, 32, 32))
+    with pytest.raises(ValueError, match=r"takes \[batch, channels, length\]"):
+        nb201()(torch.randn(2, 1, 8, 8))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_2d_search_on_cuda():
+    for net in image_supernets("cuda"):
+        res = search(net, cifar_shaped(8), epochs=1, batch_size=4, order=2, device="cuda")
+        assert all(a.device.type == "cuda" for a in net.arch_parameters())
+        assert all(map(math.isfinite, res.val_loss))
 
 
 # ----------------------------------------------------------------- derivation
@@ -286,3 +352,16 @@ def test_bad_inputs():
         NB201Supernet(channels=0, device=CPU)
     with pytest.raises(ValueError, match="layers must be at least 1"):
         DartsSupernet(layers=0, device=CPU)
+
+
+def test_cifar_script_smoke(capsys):
+    """benchmarks/darts_cifar10.py end to end on random CIFAR-shaped images."""
+    path = Path(__file__).parents[1] / "benchmarks" / "darts_cifar10.py"
+    spec = importlib.util.spec_from_file_location("darts_cifar10", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.main(["--random", "8", "--epochs", "1", "--channels", "2", "--layers", "1",
+                 "--batch-size", "4", "--space", "nb201", "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert "nb201 supernet on cpu" in out and "epoch   1" in out
+    assert Cell.from_string(out.split("derived: ")[1].splitlines()[0])  # a valid cell string

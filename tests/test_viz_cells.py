@@ -1,6 +1,7 @@
 """Cell drawings: they build for varied cells, label every edge, fade dead edges, highlight the
 chosen edge, and refuse the wrong kind of input."""
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
@@ -121,3 +122,37 @@ def test_wrong_input_types():
         nasnet_figure(Cell.from_string(NB201_CELLS[0]))
     with pytest.raises(TypeError, match="parent must be a NASNetCell"):
         nasnet_pair_figure(DARTS_V2_NORMAL, None, None)
+
+
+# ----------------------------------------------------------------- DARTS alpha views
+def test_alpha_figure_and_monitor():
+    import torch
+
+    from nasdemo.nas import EDGES, OPS, NB201Supernet
+    from nasdemo.nas.darts import search
+    from nasdemo.nas.data import Splits
+    from nasdemo.viz import DartsMonitor, alpha_figure
+
+    probs = torch.full((6, 5), 0.2)
+    probs[0] = torch.tensor([0.6, 0.1, 0.1, 0.1, 0.1])
+    fig = alpha_figure(probs, EDGES, OPS, title="t")
+    assert fig.data[0].z.shape == (6, 5) and list(fig.data[0].x) == list(OPS)
+    assert fig.data[0].zmax == pytest.approx(0.6) and fig.data[0].zmin == pytest.approx(-0.2) and fig.data[0].y[0] == "0→1"
+    flat = alpha_figure(torch.full((6, 5), 0.2), EDGES, OPS)  # no preference: white, +-0.01
+    assert (flat.data[0].zmin, flat.data[0].zmax) == pytest.approx((0.19, 0.21))
+    with pytest.raises(ValueError, match=r"probs must have shape \(6, 5\)"):
+        alpha_figure(probs[:5], EDGES, OPS)
+
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(16, 1, 40, generator=g), torch.randint(0, 10, (16,), generator=g)
+    net = NB201Supernet(channels=2, device="cpu")
+    mon = DartsMonitor(EDGES, OPS, epochs=2, mode="static")
+    res = search(net, Splits(x, y, x, y, x, y), epochs=2, batch_size=4, device="cpu",
+                 callback=mon)
+    assert len(mon.probs) == 2 and len(mon.train) == len(mon.val) == 2
+    np.testing.assert_allclose(mon.probs[-1], res.alphas["alpha"][-1].numpy())
+    assert mon.train[-1] == pytest.approx(np.mean(res.train_loss[-2:]))
+    out = mon.close()
+    np.testing.assert_allclose(out.data[0].z, mon.probs[-1])
+    assert list(out.data[1].y) == mon.train and out.layout.title.text.endswith("epoch 2")

@@ -16,7 +16,9 @@ loss after one virtual training step, L_val(w - xi * grad_w L_train(w, alpha), a
 of the Hessian-vector product), then (b) move w down grad_w L_train(w, alpha). At the end a
 discrete cell is derived from alpha (Section 2.4).
 
-This module has two search spaces, both on 1-D signals ``Tensor[batch, channels, length]``:
+This module has two search spaces, both on 1-D signals ``Tensor[batch, channels, length]``
+(MNIST-1D, CPU-first) or, with ``dims=2``, on images ``Tensor[batch, channels, height, width]``
+(CIFAR-10 on a GPU, as in both papers); the code is the same, only the layer classes change:
 
 - ``NB201Supernet``: the NAS-Bench-201 skeleton (``network.Network``) with every cell a
   4-node DAG of mixed ops over ``cell.OPS``; one ``alpha[6, 5]`` shared by all cells, as in
@@ -46,6 +48,7 @@ from ..utils import get_device
 from .cell import EDGES, N_NODES, OPS, Cell
 from .data import N_CLASSES, Splits
 from .network import AvgPool3, ResidualReduction, make_op
+from .network import layers as layer_classes  # `layers` is DartsSupernet's depth argument
 
 __all__ = ["PRIMITIVES", "MixedOp", "nb201_search_op", "darts_search_op", "FactorizedReduce",
            "Supernet", "NB201Supernet", "DartsSupernet", "DartsGenotype",
@@ -59,59 +62,67 @@ _NONE = "none"
 
 
 # --------------------------------------------------------------------------- candidate ops
-def _relu_conv_bn(c_in: int, c_out: int, kernel: int, stride: int = 1) -> nn.Sequential:
-    """ReLU -> Conv1d -> BatchNorm1d without affine parameters (the search-time BN)."""
+def _relu_conv_bn(c_in: int, c_out: int, kernel: int, stride: int = 1,
+                  dims: int = 1) -> nn.Sequential:
+    """ReLU -> conv -> BN without affine parameters (the search-time BN)."""
+    nd = layer_classes(dims)
     return nn.Sequential(
         nn.ReLU(inplace=False),
-        nn.Conv1d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
-        nn.BatchNorm1d(c_out, affine=False))
+        nd["conv"](c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
+        nd["bn"](c_out, affine=False))
 
 
-def _relu_dw_pw_bn(channels: int, kernel: int, stride: int, dilation: int) -> list[nn.Module]:
+def _relu_dw_pw_bn(channels: int, kernel: int, stride: int, dilation: int,
+                   dims: int = 1) -> list[nn.Module]:
     """ReLU -> depthwise (dilated) conv -> pointwise 1x1 conv -> BN: one separable block; the
-    padding keeps the length (stride 1) or gives ceil(length / 2) (stride 2)."""
+    padding keeps the size (stride 1) or gives ceil(size / 2) (stride 2)."""
+    nd = layer_classes(dims)
     return [nn.ReLU(inplace=False),
-            nn.Conv1d(channels, channels, kernel, stride=stride,
-                      padding=dilation * (kernel - 1) // 2, dilation=dilation,
-                      groups=channels, bias=False),
-            nn.Conv1d(channels, channels, 1, bias=False),
-            nn.BatchNorm1d(channels, affine=False)]
+            nd["conv"](channels, channels, kernel, stride=stride,
+                       padding=dilation * (kernel - 1) // 2, dilation=dilation,
+                       groups=channels, bias=False),
+            nd["conv"](channels, channels, 1, bias=False),
+            nd["bn"](channels, affine=False)]
 
 
 class FactorizedReduce(nn.Module):
-    """Halve the length with no information dropped (DARTS's ``FactorizedReduce``): ReLU, then
-    two stride-2 1x1 convs, one on the signal and one on it shifted by one sample, whose
-    outputs are concatenated along channels, then BN. The shifted copy is zero-padded at the
-    end so both halves have ceil(length / 2) samples for odd lengths too."""
+    """Halve the length (each side of an image) with no information dropped (DARTS's
+    ``FactorizedReduce``): ReLU, then two stride-2 1x1 convs, one on the input and one on it
+    shifted by one sample (one pixel down and right), whose outputs are concatenated along
+    channels, then BN. The shifted copy is zero-padded at the end so both halves have
+    ceil(size / 2) samples for odd sizes too."""
 
-    def __init__(self, c_in: int, c_out: int) -> None:
+    def __init__(self, c_in: int, c_out: int, dims: int = 1) -> None:
         super().__init__()
+        nd = layer_classes(dims)
+        self.dims = dims
         self.relu = nn.ReLU(inplace=False)
-        self.even = nn.Conv1d(c_in, c_out // 2, 1, stride=2, bias=False)
-        self.odd = nn.Conv1d(c_in, c_out - c_out // 2, 1, stride=2, bias=False)
-        self.bn = nn.BatchNorm1d(c_out, affine=False)
+        self.even = nd["conv"](c_in, c_out // 2, 1, stride=2, bias=False)
+        self.odd = nd["conv"](c_in, c_out - c_out // 2, 1, stride=2, bias=False)
+        self.bn = nd["bn"](c_out, affine=False)
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.relu(x)
-        shifted = F.pad(x[..., 1:], (0, 1))
+        shifted = x[..., 1:] if self.dims == 1 else x[..., 1:, 1:]
+        shifted = F.pad(shifted, (0, 1) * self.dims)
         return self.bn(torch.cat([self.even(x), self.odd(shifted)], dim=1))
 
 
-def nb201_search_op(name: str, channels: int) -> nn.Module:
+def nb201_search_op(name: str, channels: int, dims: int = 1) -> nn.Module:
     """A NAS-Bench-201 op (``cell.OPS``, not ``none``) for the supernet: ``network.make_op``'s
     op, except that ``nor_conv_kxk``'s BN has no affine parameters during search."""
     if name not in OPS or name == _NONE:
         raise ValueError(f"no module for NAS-Bench-201 op {name!r}; the ops with a module are "
                          f"{', '.join(op for op in OPS if op != _NONE)}")
     if name == "nor_conv_1x1":
-        return _relu_conv_bn(channels, channels, 1)
+        return _relu_conv_bn(channels, channels, 1, dims=dims)
     if name == "nor_conv_3x3":
-        return _relu_conv_bn(channels, channels, 3)
-    return make_op(name, channels)  # skip_connect, avg_pool_3x3: nothing to learn
+        return _relu_conv_bn(channels, channels, 3, dims=dims)
+    return make_op(name, channels, dims)  # skip_connect, avg_pool_3x3: nothing to learn
 
 
-def darts_search_op(name: str, channels: int, stride: int = 1) -> nn.Module:
-    """One of DARTS's ``PRIMITIVES`` (not ``none``) in 1-D, as searched (Section 3.1.1 and the
+def darts_search_op(name: str, channels: int, stride: int = 1, dims: int = 1) -> nn.Module:
+    """One of DARTS's ``PRIMITIVES`` (not ``none``), as searched (Section 3.1.1 and the
     paper's code): pools are followed by an affine-free BN; ``sep_conv_kxk`` is two stacked
     ReLU-depthwise-pointwise-BN blocks; ``dil_conv_kxk`` one such block with dilation 2;
     ``skip_connect`` is the identity, or a ``FactorizedReduce`` when ``stride`` is 2."""
@@ -120,20 +131,21 @@ def darts_search_op(name: str, channels: int, stride: int = 1) -> nn.Module:
                          f"{', '.join(op for op in PRIMITIVES if op != _NONE)}")
     if stride not in (1, 2):
         raise ValueError(f"stride must be 1 or 2, got {stride!r}")
+    nd = layer_classes(dims)
     if name == "max_pool_3x3":
-        return nn.Sequential(nn.MaxPool1d(3, stride=stride, padding=1),
-                             nn.BatchNorm1d(channels, affine=False))
+        return nn.Sequential(nd["max_pool"](3, stride=stride, padding=1),
+                             nd["bn"](channels, affine=False))
     if name == "avg_pool_3x3":
-        pool = AvgPool3() if stride == 1 else nn.AvgPool1d(3, stride=stride, padding=1,
-                                                           count_include_pad=False)
-        return nn.Sequential(pool, nn.BatchNorm1d(channels, affine=False))
+        pool = (AvgPool3() if stride == 1 and dims == 1 else
+                nd["avg_pool"](3, stride=stride, padding=1, count_include_pad=False))
+        return nn.Sequential(pool, nd["bn"](channels, affine=False))
     if name == "skip_connect":
-        return nn.Identity() if stride == 1 else FactorizedReduce(channels, channels)
+        return nn.Identity() if stride == 1 else FactorizedReduce(channels, channels, dims)
     kernel = int(name[-1])  # sep_conv_3x3 -> 3
     if name.startswith("sep_conv"):
-        return nn.Sequential(*_relu_dw_pw_bn(channels, kernel, stride, 1),
-                             *_relu_dw_pw_bn(channels, kernel, 1, 1))
-    return nn.Sequential(*_relu_dw_pw_bn(channels, kernel, stride, 2))  # dil_conv
+        return nn.Sequential(*_relu_dw_pw_bn(channels, kernel, stride, 1, dims),
+                             *_relu_dw_pw_bn(channels, kernel, 1, 1, dims))
+    return nn.Sequential(*_relu_dw_pw_bn(channels, kernel, stride, 2, dims))  # dil_conv
 
 
 class MixedOp(nn.Module):
@@ -144,7 +156,7 @@ class MixedOp(nn.Module):
     weight) in the softmax, so it can draw weight away from the other ops. ``build(name,
     channels)`` makes each other op (NAS-Bench-201's by default; pass
     ``partial(darts_search_op, stride=2)`` for DARTS's reduction edges); ``stride`` only
-    sizes the zero output of an edge that computes nothing.
+    sizes the zero output of an edge that computes nothing (on every spatial axis).
     """
 
     def __init__(self, channels: int, ops: Sequence[str] = OPS,
@@ -176,7 +188,7 @@ class MixedOp(nn.Module):
             y = weights[k] * self.ops[name](x)
             out = y if out is None else out + y
         if out is None:  # only `none` left: the edge carries zeros
-            out = x.new_zeros(*x.shape[:-1], -(-x.shape[-1] // self.stride))
+            out = x.new_zeros(*x.shape[:2], *(-(-n // self.stride) for n in x.shape[2:]))
         return out
 
 
@@ -202,6 +214,16 @@ class Supernet(nn.Module):
         """The discrete architecture that alpha currently encodes."""
         raise NotImplementedError
 
+    def _check_input(self, x: Tensor) -> None:
+        """A clear error for an input of the wrong shape (set ``dims``, ``in_channels``)."""
+        want = 2 + self.dims
+        if x.dim() != want or x.shape[1] != self.in_channels:
+            shape = "[batch, channels, length]" if self.dims == 1 else \
+                "[batch, channels, height, width]"
+            raise ValueError(f"{type(self).__name__}(dims={self.dims}, in_channels="
+                             f"{self.in_channels}) takes {shape} with {self.in_channels} "
+                             f"channel(s), got shape {tuple(x.shape)}")
+
 
 def derive_nb201_cell(alpha: Tensor) -> Cell:
     """The NAS-Bench-201 cell encoded by ``alpha[6, 5]`` (rows ``EDGES``, columns ``OPS``):
@@ -222,9 +244,10 @@ class _NB201SearchCell(nn.Module):
     """A NAS-Bench-201 cell whose six edges are mixed ops: node j = sum_{i<j} o_bar_ij(node i)
     (eq. 1); returns node 3."""
 
-    def __init__(self, channels: int) -> None:
+    def __init__(self, channels: int, dims: int = 1) -> None:
         super().__init__()
-        self.edges = nn.ModuleList(MixedOp(channels, OPS) for _ in EDGES)
+        build = partial(nb201_search_op, dims=dims)
+        self.edges = nn.ModuleList(MixedOp(channels, OPS, build) for _ in EDGES)
 
     def forward(self, x: Tensor, weights: Tensor, active: list[list[bool]]) -> Tensor:
         nodes: list[Tensor | int] = [x] + [0] * (N_NODES - 1)
@@ -241,12 +264,14 @@ class NB201Supernet(Supernet):
 
     ``edge_mask[6, 5]`` (bool) marks the ops still in the running: a cut op gets -inf in the
     softmax and is not computed (``prune_weakest``). Input ``Tensor[batch, in_channels,
-    length]``, output logits ``Tensor[batch, n_classes]``; as for ``Network``, the length must
-    stay even before each of the two reductions (e.g. 40 with ``stem_stride=2``, 32).
+    length]`` (or ``[batch, in_channels, height, width]`` with ``dims=2``), output logits
+    ``Tensor[batch, n_classes]``; as for ``Network``, the length must stay even before each of
+    the two reductions (e.g. 40 with ``stem_stride=2``, 32). NAS-Bench-201's own setting is
+    CIFAR-10 with ``dims=2, in_channels=3, channels=16, n_cells=5, stem_stride=1``.
     """
 
     def __init__(self, channels: int = 8, n_cells: int = 1, stem_stride: int = 2,
-                 in_channels: int = 1, n_classes: int = N_CLASSES,
+                 in_channels: int = 1, n_classes: int = N_CLASSES, dims: int = 1,
                  device: str | torch.device | None = None) -> None:
         super().__init__()
         for name, value in (("channels", channels), ("n_cells", n_cells),
@@ -254,20 +279,22 @@ class NB201Supernet(Supernet):
                             ("n_classes", n_classes)):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
+        nd = layer_classes(dims)
         self.edges, self.ops = EDGES, OPS
+        self.dims, self.in_channels = dims, in_channels
         c = channels
         self.stem = nn.Sequential(
-            nn.Conv1d(in_channels, c, 3, stride=stem_stride, padding=1, bias=False),
-            nn.BatchNorm1d(c))
-        layers: list[nn.Module] = []
+            nd["conv"](in_channels, c, 3, stride=stem_stride, padding=1, bias=False),
+            nd["bn"](c))
+        body: list[nn.Module] = []
         for stage in range(3):
             if stage > 0:
-                layers.append(ResidualReduction(c, 2 * c))
+                body.append(ResidualReduction(c, 2 * c, dims))
                 c *= 2
-            layers.extend(_NB201SearchCell(c) for _ in range(n_cells))
-        self.layers = nn.ModuleList(layers)
-        self.head = nn.Sequential(nn.BatchNorm1d(c), nn.ReLU(inplace=False),
-                                  nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(c, n_classes))
+            body.extend(_NB201SearchCell(c, dims) for _ in range(n_cells))
+        self.layers = nn.ModuleList(body)
+        self.head = nn.Sequential(nd["bn"](c), nn.ReLU(inplace=False),
+                                  nd["global_pool"](1), nn.Flatten(), nn.Linear(c, n_classes))
         self.alpha = nn.Parameter(1e-3 * torch.randn(len(EDGES), len(OPS)))
         self.register_buffer("edge_mask", torch.ones(len(EDGES), len(OPS), dtype=torch.bool))
         self.to(get_device(device))
@@ -283,6 +310,7 @@ class NB201Supernet(Supernet):
         return {"alpha": self.masked_alpha().detach().softmax(dim=-1).cpu()}
 
     def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
         weights = self.masked_alpha().softmax(dim=-1)  # eq. (2), one row per edge
         active = self.edge_mask.tolist()
         x = self.stem(x)
@@ -364,17 +392,18 @@ class _DartsSearchCell(nn.Module):
     reduction cell the edges leaving the two inputs have stride 2."""
 
     def __init__(self, c_prev_prev: int, c_prev: int, c: int, n_nodes: int,
-                 reduction: bool, reduction_prev: bool) -> None:
+                 reduction: bool, reduction_prev: bool, dims: int = 1) -> None:
         super().__init__()
         self.reduction = reduction
-        self.pre0 = (FactorizedReduce(c_prev_prev, c) if reduction_prev
-                     else _relu_conv_bn(c_prev_prev, c, 1))
-        self.pre1 = _relu_conv_bn(c_prev, c, 1)
+        self.pre0 = (FactorizedReduce(c_prev_prev, c, dims) if reduction_prev
+                     else _relu_conv_bn(c_prev_prev, c, 1, dims=dims))
+        self.pre1 = _relu_conv_bn(c_prev, c, 1, dims=dims)
         self.n_nodes = n_nodes
         edges = []
         for i, _node in _darts_edges(n_nodes):
             stride = 2 if reduction and i < 2 else 1
-            edges.append(MixedOp(c, PRIMITIVES, partial(darts_search_op, stride=stride), stride))
+            build = partial(darts_search_op, stride=stride, dims=dims)
+            edges.append(MixedOp(c, PRIMITIVES, build, stride))
         self.edges = nn.ModuleList(edges)
 
     def forward(self, s0: Tensor, s1: Tensor, weights: Tensor) -> Tensor:
@@ -388,29 +417,32 @@ class _DartsSearchCell(nn.Module):
 
 
 class DartsSupernet(Supernet):
-    """DARTS's search network (Section 3.1.1) in 1-D: a conv-BN stem to 3C channels, then
+    """DARTS's search network (Section 3.1.1), in 1-D or (``dims=2``) 2-D: a conv-BN stem
+    to 3C channels, then
     ``layers`` cells, the ones at 1/3 and 2/3 of the depth being reduction cells (half the
     length, twice the channels), then global average pooling and a linear classifier. Each
     cell reads the outputs of the two cells before it. All normal cells share
     ``alpha_normal[n_edges, 8]``, all reduction cells ``alpha_reduce[n_edges, 8]`` (n_edges =
-    14 for 4 nodes), initialised to 1e-3 * N(0, 1). Works for any input length >= 1.
+    14 for 4 nodes), initialised to 1e-3 * N(0, 1). Works for any input length >= 1. The
+    paper's CIFAR-10 search: ``dims=2, in_channels=3, channels=16, layers=8``.
     """
 
     def __init__(self, channels: int = 8, layers: int = 5, n_nodes: int = 4,
                  in_channels: int = 1, n_classes: int = N_CLASSES, stem_stride: int = 1,
-                 device: str | torch.device | None = None) -> None:
+                 dims: int = 1, device: str | torch.device | None = None) -> None:
         super().__init__()
         for name, value in (("channels", channels), ("layers", layers), ("n_nodes", n_nodes),
                             ("in_channels", in_channels), ("n_classes", n_classes),
                             ("stem_stride", stem_stride)):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
-        self.n_nodes = n_nodes
+        nd = layer_classes(dims)
+        self.n_nodes, self.dims, self.in_channels = n_nodes, dims, in_channels
         self.edges, self.ops = _darts_edges(n_nodes), PRIMITIVES
         c_stem = 3 * channels  # the paper's code: stem_multiplier = 3
         self.stem = nn.Sequential(
-            nn.Conv1d(in_channels, c_stem, 3, stride=stem_stride, padding=1, bias=False),
-            nn.BatchNorm1d(c_stem))
+            nd["conv"](in_channels, c_stem, 3, stride=stem_stride, padding=1, bias=False),
+            nd["bn"](c_stem))
         c_pp, c_p, c = c_stem, c_stem, channels
         reductions = {layers // 3, 2 * layers // 3}
         cells, reduction_prev = [], False
@@ -418,11 +450,12 @@ class DartsSupernet(Supernet):
             reduction = k in reductions
             if reduction:
                 c *= 2
-            cells.append(_DartsSearchCell(c_pp, c_p, c, n_nodes, reduction, reduction_prev))
+            cells.append(_DartsSearchCell(c_pp, c_p, c, n_nodes, reduction, reduction_prev,
+                                          dims))
             reduction_prev = reduction
             c_pp, c_p = c_p, n_nodes * c
         self.cells = nn.ModuleList(cells)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten(),
+        self.head = nn.Sequential(nd["global_pool"](1), nn.Flatten(),
                                   nn.Linear(c_p, n_classes))
         self.alpha_normal = nn.Parameter(1e-3 * torch.randn(len(self.edges), len(PRIMITIVES)))
         self.alpha_reduce = nn.Parameter(1e-3 * torch.randn(len(self.edges), len(PRIMITIVES)))
@@ -436,6 +469,7 @@ class DartsSupernet(Supernet):
                 "reduce": self.alpha_reduce.detach().softmax(dim=-1).cpu()}
 
     def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
         w_normal = self.alpha_normal.softmax(dim=-1)  # eq. (2), one row per edge
         w_reduce = self.alpha_reduce.softmax(dim=-1)
         s0 = s1 = self.stem(x)

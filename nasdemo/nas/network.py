@@ -22,7 +22,24 @@ from torch import Tensor, nn
 from .cell import N_NODES, Cell
 from .data import N_CLASSES, SIGNAL_LENGTH
 
-__all__ = ["AvgPool3", "HalvingPool", "CellModule", "Network", "count_params", "count_flops"]
+__all__ = ["layers", "AvgPool3", "HalvingPool", "CellModule", "Network", "count_params",
+           "count_flops"]
+
+_LAYERS: dict[int, dict[str, type[nn.Module]]] = {
+    1: {"conv": nn.Conv1d, "bn": nn.BatchNorm1d, "avg_pool": nn.AvgPool1d,
+        "max_pool": nn.MaxPool1d, "global_pool": nn.AdaptiveAvgPool1d},
+    2: {"conv": nn.Conv2d, "bn": nn.BatchNorm2d, "avg_pool": nn.AvgPool2d,
+        "max_pool": nn.MaxPool2d, "global_pool": nn.AdaptiveAvgPool2d},
+}
+
+
+def layers(dims: int) -> dict[str, type[nn.Module]]:
+    """The layer classes (``conv``, ``bn``, ``avg_pool``, ``max_pool``, ``global_pool``) for
+    1-D signals ``[batch, channels, length]`` (``dims=1``, MNIST-1D) or 2-D images
+    ``[batch, channels, height, width]`` (``dims=2``, CIFAR-10): the same ops in either."""
+    if isinstance(dims, bool) or dims not in _LAYERS:
+        raise ValueError(f"dims must be 1 (signals) or 2 (images), got {dims!r}")
+    return _LAYERS[dims]
 
 
 class AvgPool3(nn.Module):
@@ -50,27 +67,30 @@ class HalvingPool(nn.Module):
 
 
 class ReLUConvBN(nn.Sequential):
-    """ReLU -> Conv1d -> BatchNorm1d: NAS-Bench-201's ``nor_conv`` ops and the reduction
-    block's convolutions."""
+    """ReLU -> conv -> BN: NAS-Bench-201's ``nor_conv`` ops and the reduction block's
+    convolutions (1-D, or 2-D with ``dims=2``)."""
 
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1) -> None:
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1,
+                 dims: int = 1) -> None:
+        nd = layers(dims)
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv1d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
-            nn.BatchNorm1d(c_out),
+            nd["conv"](c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
+            nd["bn"](c_out),
         )
 
 
-def make_op(name: str, channels: int) -> nn.Module:
+def make_op(name: str, channels: int, dims: int = 1) -> nn.Module:
     """The module for one (non-``none``) op on ``channels`` channels, stride 1."""
     if name == "skip_connect":
         return nn.Identity()
     if name == "nor_conv_1x1":
-        return ReLUConvBN(channels, channels, 1)
+        return ReLUConvBN(channels, channels, 1, dims=dims)
     if name == "nor_conv_3x3":
-        return ReLUConvBN(channels, channels, 3)
+        return ReLUConvBN(channels, channels, 3, dims=dims)
     if name == "avg_pool_3x3":
-        return AvgPool3()
+        return AvgPool3() if dims == 1 else layers(dims)["avg_pool"](
+            3, stride=1, padding=1, count_include_pad=False)
     raise ValueError(f"no module for op {name!r}")
 
 
@@ -95,14 +115,16 @@ class CellModule(nn.Module):
 
 class ResidualReduction(nn.Module):
     """NAS-Bench-201's residual block between stages: two ReLU-conv-BN (the first with stride
-    2) plus a shortcut of average pooling and a 1x1 conv; halves the length, changes width."""
+    2) plus a shortcut of average pooling and a 1x1 conv; halves the length (each side of an
+    image with ``dims=2``), changes width."""
 
-    def __init__(self, c_in: int, c_out: int) -> None:
+    def __init__(self, c_in: int, c_out: int, dims: int = 1) -> None:
         super().__init__()
-        self.a = ReLUConvBN(c_in, c_out, 3, stride=2)
-        self.b = ReLUConvBN(c_out, c_out, 3)
-        self.shortcut = nn.Sequential(HalvingPool(),
-                                      nn.Conv1d(c_in, c_out, 1, bias=False))
+        nd = layers(dims)
+        self.a = ReLUConvBN(c_in, c_out, 3, stride=2, dims=dims)
+        self.b = ReLUConvBN(c_out, c_out, 3, dims=dims)
+        self.shortcut = nn.Sequential(HalvingPool() if dims == 1 else nd["avg_pool"](2, 2),
+                                      nd["conv"](c_in, c_out, 1, bias=False))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.b(self.a(x)) + self.shortcut(x)
