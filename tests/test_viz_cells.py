@@ -156,3 +156,23 @@ def test_alpha_figure_and_monitor():
     out = mon.close()
     np.testing.assert_allclose(out.data[0].z, mon.probs[-1])
     assert list(out.data[1].y) == mon.train and out.layout.title.text.endswith("epoch 2")
+
+
+def test_darts_monitor_widget_mode_redraws_each_epoch():
+    import torch
+
+    from nasdemo.nas import EDGES, OPS
+
+    class FakeSearch:  # what the monitor reads from a DartsSearch
+        def __init__(self, probs, losses):
+            self.supernet = type("Net", (), {"alpha_probs": lambda _: {"alpha": probs}})()
+            self.train_loss, self.val_loss = losses, [x + 0.1 for x in losses]
+
+    mon = viz.DartsMonitor(EDGES, OPS, epochs=3, mode="widget")
+    assert isinstance(mon.fig, go.FigureWidget)
+    probs = torch.full((6, 5), 0.2)
+    probs[2] = torch.tensor([0.1, 0.1, 0.1, 0.5, 0.2])
+    mon(1, FakeSearch(probs, [2.0, 1.0]))  # two steps in epoch 1: mean 1.5
+    assert mon.fig.data[0].z[2][3] == pytest.approx(0.5) and list(mon.fig.data[1].y) == [1.5]
+    assert mon.fig.data[2].y[0] == pytest.approx(1.6)
+    assert mon.fig.data[0].zmax == pytest.approx(0.5) and mon.fig.layout.title.text.endswith("1")
