@@ -671,7 +671,10 @@ def search(supernet: Supernet, splits: Splits, epochs: int = 10, batch_size: int
     trains the weights w, the second is the validation set that alpha is optimised on. This
     validation set is not the one used to report accuracy (``splits.x_val`` / ``x_test`` are
     not touched). Each epoch visits both halves in a fresh random order (drawn from ``seed``)
-    and pairs their i-th batches in one ``DartsSearch.step``.
+    and pairs their i-th batches in one ``DartsSearch.step``, so every signal of a half is used
+    once per epoch (the paper's code draws each alpha batch afresh from a shuffled loader of
+    its half, so some signals can repeat within an epoch). The paper also repeats the search 4 times and keeps the derived cell that is
+    best after a short training from scratch; this function is one search.
 
     ``prune_every`` (NAS-Bench-201 supernet only): progressive cutting. After every
     ``prune_every`` epochs each edge with more than one op left loses its lowest-alpha op
