@@ -47,7 +47,7 @@ from torch import Tensor, nn
 from ..utils import get_device
 from .cell import EDGES, N_NODES, OPS, Cell
 from .data import N_CLASSES, Splits
-from .network import AvgPool3, ResidualReduction, make_op
+from .network import AvgPool3, ReLUConvBN, ResidualReduction, make_op
 from .network import layers as layer_classes  # `layers` is DartsSupernet's depth argument
 
 __all__ = ["PRIMITIVES", "MixedOp", "nb201_search_op", "darts_search_op", "FactorizedReduce",
@@ -62,16 +62,6 @@ _NONE = "none"
 
 
 # --------------------------------------------------------------------------- candidate ops
-def _relu_conv_bn(c_in: int, c_out: int, kernel: int, stride: int = 1,
-                  dims: int = 1) -> nn.Sequential:
-    """ReLU -> conv -> BN without affine parameters (the search-time BN)."""
-    nd = layer_classes(dims)
-    return nn.Sequential(
-        nn.ReLU(inplace=False),
-        nd["conv"](c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
-        nd["bn"](c_out, affine=False))
-
-
 def _relu_dw_pw_bn(channels: int, kernel: int, stride: int, dilation: int,
                    dims: int = 1) -> list[nn.Module]:
     """ReLU -> depthwise (dilated) conv -> pointwise 1x1 conv -> BN: one separable block; the
@@ -115,9 +105,9 @@ def nb201_search_op(name: str, channels: int, dims: int = 1) -> nn.Module:
         raise ValueError(f"no module for NAS-Bench-201 op {name!r}; the ops with a module are "
                          f"{', '.join(op for op in OPS if op != _NONE)}")
     if name == "nor_conv_1x1":
-        return _relu_conv_bn(channels, channels, 1, dims=dims)
+        return ReLUConvBN(channels, channels, 1, dims=dims, affine=False)
     if name == "nor_conv_3x3":
-        return _relu_conv_bn(channels, channels, 3, dims=dims)
+        return ReLUConvBN(channels, channels, 3, dims=dims, affine=False)
     return make_op(name, channels, dims)  # skip_connect, avg_pool_3x3: nothing to learn
 
 
@@ -396,8 +386,8 @@ class _DartsSearchCell(nn.Module):
         super().__init__()
         self.reduction = reduction
         self.pre0 = (FactorizedReduce(c_prev_prev, c, dims) if reduction_prev
-                     else _relu_conv_bn(c_prev_prev, c, 1, dims=dims))
-        self.pre1 = _relu_conv_bn(c_prev, c, 1, dims=dims)
+                     else ReLUConvBN(c_prev_prev, c, 1, dims=dims, affine=False))
+        self.pre1 = ReLUConvBN(c_prev, c, 1, dims=dims, affine=False)
         self.n_nodes = n_nodes
         edges = []
         for i, _node in _darts_edges(n_nodes):

@@ -68,15 +68,16 @@ class HalvingPool(nn.Module):
 
 class ReLUConvBN(nn.Sequential):
     """ReLU -> conv -> BN: NAS-Bench-201's ``nor_conv`` ops and the reduction block's
-    convolutions (1-D, or 2-D with ``dims=2``)."""
+    convolutions (1-D, or 2-D with ``dims=2``). ``affine=False`` drops the BN's scale and
+    shift, as DARTS's supernets do during search."""
 
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1,
-                 dims: int = 1) -> None:
+                 dims: int = 1, affine: bool = True) -> None:
         nd = layers(dims)
         super().__init__(
             nn.ReLU(inplace=False),
             nd["conv"](c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
-            nd["bn"](c_out),
+            nd["bn"](c_out, affine=affine),
         )
 
 
