@@ -132,6 +132,9 @@ def load_cifar10(root: str | Path, n_val: int = 5000) -> Splits:
     (an empty validation split) searches on all 50,000 images as the paper does (25,000 for
     the weights, 25,000 for alpha). The tensors take 0.7 GB as float32.
     """
+    if isinstance(n_val, bool) or not isinstance(n_val, int) or n_val < 0:  # before 0.7 GB
+        raise ValueError(f"n_val must be an integer >= 0 (the training images held out for "
+                         f"validation), got {n_val!r}")
     root = Path(root)
     folder = root / _CIFAR_DIR if (root / _CIFAR_DIR).is_dir() else root
     if not folder.is_dir():
@@ -140,7 +143,7 @@ def load_cifar10(root: str | Path, n_val: int = 5000) -> Splits:
     x = torch.cat([p[0] for p in parts])
     y = torch.cat([p[1] for p in parts])
     x_test, y_test = _read_cifar_batch(folder / "test_batch")
-    if isinstance(n_val, bool) or not isinstance(n_val, int) or not 0 <= n_val < len(y):
+    if n_val >= len(y):
         raise ValueError(f"n_val must be an integer in 0..{len(y) - 1} (the training images "
                          f"held out for validation), got {n_val!r}")
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(SPLIT_SEED))

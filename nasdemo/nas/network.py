@@ -6,7 +6,9 @@ global average pooling and a linear classifier. The ops are the paper's: ``nor_c
 ReLU -> conv -> BN, ``avg_pool_3x3`` is a 3-wide average pool with stride 1 (padding not
 counted), ``skip_connect`` the identity and ``none`` zero. Here every conv is 1-D (signals of
 length 40, one channel), and C and N default to small values so a network trains in about a
-second on one CPU thread.
+second on one CPU thread. The building blocks (``ReLUConvBN``, ``make_op``,
+``ResidualReduction``) also come in 2-D (``dims=2``, via ``layers``) for DARTS's supernets on
+images; ``Network`` itself is 1-D.
 
 Only a cell's ``live_edges()`` are built and run: the others (``none``, fed by an all-zero
 node, or feeding a node that never reaches the output) cannot change the output. So

@@ -28,10 +28,14 @@ def _edge_labels(edges: Sequence[tuple[int, int]]) -> list[str]:
     return [f"{i}→{j}" for i, j in edges]
 
 
+def _as_array(probs: Tensor | np.ndarray) -> np.ndarray:
+    return np.asarray(probs.detach().cpu() if isinstance(probs, Tensor) else probs, dtype=float)
+
+
 def spread_of(probs: np.ndarray | Tensor) -> float:
     """Half-width of the colour range for these weights: their largest distance from the
     uniform weight (at least 0.01). Pass the largest over several epochs to compare them."""
-    p = np.asarray(probs.detach().cpu() if isinstance(probs, Tensor) else probs, dtype=float)
+    p = _as_array(probs)
     return max(_MIN_SPREAD, float(np.abs(p - 1.0 / p.shape[-1]).max()))
 
 
@@ -50,7 +54,7 @@ def _heatmap(probs: np.ndarray, edges: Sequence[tuple[int, int]], ops: Sequence[
 
 
 def _check_probs(probs: Tensor | np.ndarray, edges: Sequence, ops: Sequence) -> np.ndarray:
-    p = np.asarray(probs.detach().cpu() if isinstance(probs, Tensor) else probs, dtype=float)
+    p = _as_array(probs)
     if p.shape != (len(edges), len(ops)):
         raise ValueError(f"probs must have shape ({len(edges)}, {len(ops)}) (edges x ops), "
                          f"got {p.shape}")
