@@ -1,8 +1,8 @@
 """Probe training recipes for nasdemo's tabular benchmark (see benchmarks/nas_pilot.md).
 
-Trains the build's first ``--cells`` unique cells (its fixed shuffled order) with seeds 0 and
-1 as ``PopulationNetwork``s, like ``nasdemo.nas.train.train_population``, but with a choice
-of learning-rate schedule (``constant`` makes every epoch's accuracy the accuracy of a
+Trains the ``--cells`` unique cells ``build_table --limit N`` pilots (its fixed shuffle) with
+seeds 0 and 1 as ``PopulationNetwork``s, like ``nasdemo.nas.train.train_population``, but with a
+choice of learning-rate schedule (``constant`` makes every epoch's accuracy the accuracy of a
 shorter run of the same recipe; ``cosine`` is the builder's) and, besides the standard
 1,000-signal validation split, an extra held-out evaluation set drawn from the same MNIST-1D
 generator with another seed (``--extra-eval``), to separate validation-sampling noise from
