@@ -106,8 +106,15 @@ def test_quality_figures():
     q = bt.quality(_fake_rows())
     assert q["tau_seed"] > 0.9 and q["tau_val_test"] > 0.9
     assert q["best_minus_median"] > 15 and q["disconnected_max"] == 10.0
+    assert abs(q["noise_sd"] - 1.0) < 0.05  # the fake runs' seed noise is N(0, 1)
+    # Skill is uniform on [50, 90], the noise small: both halves rank well, quantiles follow.
+    assert q["tau_seed_better_half"] > 0.8 and q["tau_seed_worse_half"] > 0.8
+    qs = [q[f"val_q{p}"] for p in bt.QUANTILES]
+    assert qs == sorted(qs) and q["val_q50"] == q["median_val"] and q["val_q100"] == q["best_val"]
+    assert abs(q["val_q25"] - 60) < 1.5 and abs(q["val_q90"] - 86) < 1.5
     text = bt.format_quality(q)
     assert "tau_seed" in text and "FAIL" not in text
+    assert "better half" in text and "noise SD 1.0" in text and "25 %: 6" in text
 
 
 def test_plan_puts_the_pilot_first():

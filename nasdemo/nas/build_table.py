@@ -236,6 +236,9 @@ def finalise(partial: Path = DEFAULT_PARTIAL, out: Path = DEFAULT_TABLE,
 
 
 # ----------------------------------------------------------------------------- quality
+QUANTILES = (0, 10, 25, 50, 75, 90, 100)  # percent, for ``quality``'s ``val_q*``
+
+
 def quality(rows: list[dict[str, Any]]) -> dict[str, float]:
     """The figures the issue asks of a table worth searching, over cells with >= 2 seeds
     (connected ones for the rank statistics; disconnected ones for the chance check):
@@ -244,7 +247,13 @@ def quality(rows: list[dict[str, Any]]) -> dict[str, float]:
     - ``tau_val_test``: Kendall tau between mean validation and mean test accuracy;
     - ``best_minus_median``: best minus median mean validation accuracy, in points;
     - ``disconnected_max``: the highest accuracy any disconnected cell got (chance is ~10);
-    - ``seconds_per_run``: mean training seconds of the trained runs.
+    - ``seconds_per_run``: mean training seconds of the trained runs;
+
+    and, to see *why* ``tau_seed`` is what it is: ``tau_seed_better_half`` /
+    ``tau_seed_worse_half`` (the same tau within the cells at or above / below the median of
+    the two seeds' mean), ``noise_sd`` (one run's noise: the SD of seed 0 minus seed 1 over
+    sqrt 2) and the quantiles ``val_q0``, ``val_q10``, ..., ``val_q100`` of the mean
+    validation accuracy over connected cells.
     """
     from scipy.stats import kendalltau
 
@@ -253,14 +262,27 @@ def quality(rows: list[dict[str, Any]]) -> dict[str, float]:
     two = {c: r for c, r in conn.items() if len(r) >= 2}
     out: dict[str, float] = {"n_cells": float(len(conn)), "n_cells_2_seeds": float(len(two))}
     if len(two) >= 3:
-        out["tau_seed"] = kendalltau([r[0]["val_acc"] for r in two.values()],
-                                     [r[1]["val_acc"] for r in two.values()]).statistic
+        v0 = [r[0]["val_acc"] for r in two.values()]
+        v1 = [r[1]["val_acc"] for r in two.values()]
+        out["tau_seed"] = kendalltau(v0, v1).statistic
+        out["noise_sd"] = statistics.stdev(a - b for a, b in zip(v0, v1)) / 2 ** 0.5
+        pair_mean = [(a + b) / 2 for a, b in zip(v0, v1)]
+        mid = statistics.median(pair_mean)
+        for name, keep in (("better", lambda m: m >= mid), ("worse", lambda m: m < mid)):
+            part = [k for k, m in enumerate(pair_mean) if keep(m)]
+            if len(part) >= 3:
+                out[f"tau_seed_{name}_half"] = kendalltau([v0[k] for k in part],
+                                                          [v1[k] for k in part]).statistic
     mean_val = [statistics.fmean(x["val_acc"] for x in r) for r in conn.values()]
     mean_test = [statistics.fmean(x["test_acc"] for x in r) for r in conn.values()]
     if len(conn) >= 3:
         out["tau_val_test"] = kendalltau(mean_val, mean_test).statistic
         out["best_minus_median"] = max(mean_val) - statistics.median(mean_val)
         out["best_val"], out["median_val"] = max(mean_val), statistics.median(mean_val)
+        twentieths = statistics.quantiles(mean_val, n=20, method="inclusive")  # 5, ..., 95 %
+        out["val_q0"], out["val_q100"] = min(mean_val), max(mean_val)
+        for pct in QUANTILES[1:-1]:
+            out[f"val_q{pct}"] = twentieths[pct // 5 - 1]
     disc = [x for c, r in by_cell.items() if c not in conn for x in r]
     if disc:
         out["disconnected_max"] = max(max(x["val_acc"], x["test_acc"]) for x in disc)
@@ -284,6 +306,12 @@ def format_quality(q: dict[str, float]) -> str:
                          f"{'ok' if ok else 'FAIL'}")
     if "best_val" in q:
         lines.append(f"best val {q['best_val']:.2f}  median val {q['median_val']:.2f}")
+        lines.append("mean val quantiles " + ", ".join(
+            f"{pct} %: {q[f'val_q{pct}']:.1f}" for pct in QUANTILES))
+    if "noise_sd" in q:
+        halves = "  ".join(f"{h} half {q[f'tau_seed_{h}_half']:.3f}"
+                           for h in ("better", "worse") if f"tau_seed_{h}_half" in q)
+        lines.append(f"tau_seed within the {halves}; one run's noise SD {q['noise_sd']:.2f}")
     if "seconds_per_run" in q:
         lines.append(f"training seconds per run {q['seconds_per_run']:.3f} wall, "
                      f"{q['cpu_seconds_per_run']:.3f} CPU")
