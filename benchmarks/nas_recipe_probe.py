@@ -1,12 +1,13 @@
 """Probe training recipes for nasdemo's tabular benchmark (see benchmarks/nas_pilot.md).
 
-Trains the ``--cells`` unique cells ``build_table --limit N`` pilots (its fixed shuffle) with
-seeds 0 and 1 as ``PopulationNetwork``s, like ``nasdemo.nas.train.train_population``, but with a
-choice of learning-rate schedule (``constant`` makes every epoch's accuracy the accuracy of a
-shorter run of the same recipe; ``cosine`` is the builder's) and, besides the standard
-1,000-signal validation split, an extra held-out evaluation set drawn from the same MNIST-1D
-generator with another seed (``--extra-eval``), to separate validation-sampling noise from
-training noise. Training CPU time and evaluation CPU time are measured separately.
+Trains the first ``--cells`` cells of ``Cell.unique()`` after ``random.Random(0).shuffle`` (the
+cells ``build_table --limit N`` pilots) with seeds 0 and 1 as ``PopulationNetwork``s, like
+``nasdemo.nas.train.train_population``, but with a choice of learning-rate schedule
+(``constant`` makes every epoch's accuracy the accuracy of a shorter run of the same recipe;
+``cosine`` is the builder's) and, besides the standard 1,000-signal validation split, an extra
+held-out evaluation set drawn from the same MNIST-1D generator with another seed
+(``--extra-eval``), to separate validation-sampling noise from training noise. Training CPU time
+and evaluation CPU time are measured separately.
 
     python benchmarks/nas_recipe_probe.py run --out /tmp/p.jsonl [--epochs 10 ...]
     python benchmarks/nas_recipe_probe.py stats /tmp/p.jsonl

@@ -39,19 +39,38 @@ def test_keyed_init_shares_weights_within_a_seed_only():
     for block in (2, 4, 6):
         assert torch.equal(_op_weight(a0, block, (0, 1)), _op_weight(b0, block, (0, 1)))
         assert torch.equal(_op_weight(a0, block, (1, 2)), _op_weight(b0, block, (1, 2)))
-    # ... a different op on the same edge does not, and nor does another seed.
-    assert not torch.equal(_op_weight(a0, 2, (2, 3)), _op_weight(b0, 2, (2, 3))[:, :, 1:2])
+    # ... a different op on the same edge does not (A: conv 3x3 on 2->3, B: conv 1x1; compare
+    # the 1x1 with the 3x3's centre tap), and nor does another seed.
+    assert not torch.equal(_op_weight(a0, 2, (2, 3))[:, :, 1:2], _op_weight(b0, 2, (2, 3)))
     assert not torch.equal(a0.features[0].weight, a1.features[0].weight)
     assert not torch.equal(_op_weight(a0, 2, (0, 1)), _op_weight(a1, 2, (0, 1)))
 
 
-def test_script_end_to_end(tmp_path, capsys):
+def test_keyed_network_uses_the_seed_train_population_sets():
+    torch.manual_seed(3)
+    net = probe.KeyedNetwork(Cell.from_string(A), 8, 1, stem_stride=2)
+    ref = _keyed(A, 3)
+    assert all(torch.equal(p, q) for p, q in zip(net.parameters(), ref.parameters()))
+    torch.seed()  # a 64-bit seed, as an unseeded process has: still a valid generator seed
+    probe.KeyedNetwork(Cell.from_string(A), 8, 1, stem_stride=2)
+
+
+def test_script_end_to_end(tmp_path, capsys, monkeypatch):
     threads = torch.get_num_threads()
+    built_with = []
+    real = train.train_population
+
+    def spy(*args, **kwargs):
+        built_with.append(train.Network)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train, "train_population", spy)
     for seed in (0, 1):
         probe.main(["run", "--seed", str(seed), "--cells", "8", "--epochs", "1", "--channels", "2",
                     "--init", "keyed", "--out", str(tmp_path / f"p.{seed}.jsonl")])
+    assert built_with and all(n is probe.KeyedNetwork for n in built_with)
     assert train.Network is Network  # the keyed init is undone after the run
     assert torch.get_num_threads() == threads
     probe.main(["stats", str(tmp_path / "p")])
     out = capsys.readouterr().out
-    assert "channels=2" in out and "tau_seed" in out and "mean |seed 0 - seed 1|" in out
+    assert "channels=2" in out and "tau_seed" in out and "mean |seed 0 - seed 1| over" in out
