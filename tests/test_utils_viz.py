@@ -60,11 +60,30 @@ def test_step_through_widget_updates_traces():
     assert list(fw.data[0].y) == [0, 2] and label.value == "c"
 
 
+@pytest.mark.parametrize("mode", ["static", "widget"])
+def test_step_through_titles_from_a_list_are_kept(mode):
+    # Notebook cells rebind names like `titles`: a list passed in must be the one shown,
+    # whatever happens to the caller's list afterwards.
+    steps = [{0: {"y": [0, k]}} for k in range(3)]
+    titles = ["t0", "t1", "t2"]
+    out = viz.step_through(_fig(), steps, title=titles, mode=mode, start=1, show=False)
+    titles[2] = "changed"
+    if mode == "static":
+        assert out.layout.title.text == "t1" and out.frames[2].layout.title.text == "t2"
+    else:
+        play_row, fw = out.children
+        assert fw.layout.title.text == "t1"
+        play_row.children[1].value = 2
+        assert fw.layout.title.text == "t2"
+
+
 def test_step_through_errors(monkeypatch):
     with pytest.raises(ValueError, match="at least one step"):
         viz.step_through(_fig(), [], show=False)
     with pytest.raises(ValueError, match="labels"):
         viz.step_through(_fig(), [{}], labels=["a", "b"], show=False)
+    with pytest.raises(ValueError, match="2 titles for 1 steps"):
+        viz.step_through(_fig(), [{}], title=["a", "b"], show=False)
     monkeypatch.setenv("NASDEMO_VIZ", "bogus")
     with pytest.raises(ValueError, match="NASDEMO_VIZ"):
         viz.viz_mode()

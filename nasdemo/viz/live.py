@@ -60,7 +60,7 @@ def step_through(
     fig: go.Figure,
     steps: Sequence[TraceUpdate],
     labels: Sequence[str] | None = None,
-    title: Callable[[int], str] | None = None,
+    title: Callable[[int], str] | Sequence[str] | None = None,
     mode: str | None = None,
     start: int = 0,
     interval_ms: int = 600,
@@ -69,7 +69,10 @@ def step_through(
     """Show ``fig`` with a slider (and play button) over ``steps``.
 
     ``steps[k]`` maps trace indices to the properties they take at step k (e.g.
-    ``{0: {"y": mean}, 1: {"x": [x_next]}}``); ``title(k)`` optionally retitles the figure.
+    ``{0: {"y": mean}, 1: {"x": [x_next]}}``); ``title`` optionally retitles the figure at each
+    step: one string per step, or a function of k. Prefer the list in notebooks: the widget
+    calls the function whenever the slider moves, long after the cell ran, so a lambda that
+    reads a global (``lambda k: titles[k]``) shows whatever a later cell rebound it to.
     With ``show=True`` (the default) the result is displayed and None is returned, so a
     notebook cell ending in this call shows it once; with ``show=False`` the widget box
     (widget mode) or the animated figure (static mode) is returned instead.
@@ -81,6 +84,11 @@ def step_through(
     if len(labels) != len(steps):
         raise ValueError(f"got {len(labels)} labels for {len(steps)} steps")
     start = min(max(start, 0), len(steps) - 1)
+    if title is not None and not callable(title):
+        titles = list(title)
+        if len(titles) != len(steps):
+            raise ValueError(f"got {len(titles)} titles for {len(steps)} steps")
+        title = titles.__getitem__
 
     if mode == "widget":
         import ipywidgets as W
