@@ -13,18 +13,26 @@ judged on the test accuracy of the cell it returns (notebook 07 uses the same pr
 One thread per process (``torch.set_num_threads(1)``); variants run one after another. The
 baselines' query budget comes from the measured wall time, so a busy machine gives them more
 queries: compare on an otherwise idle machine, or read the budget printed with each row.
+
+The searches do not read the table, so their results can be judged again on another table
+(a rebuilt one, or a NAS-Bench-201 export via ``NASDEMO_TABLE``) without searching again:
+``--save runs.jsonl`` records each DARTS run (seed, variant, wall seconds, derived cell) and
+``--rejudge runs.jsonl`` reads them back instead of searching; the baselines are run afresh
+with the budget the recorded wall time buys on the current table.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from functools import partial
+from pathlib import Path
 
 import torch
 
-from nasdemo.nas import (Benchmark, NB201Supernet, aging_evolution, darts_search,
+from nasdemo.nas import (Benchmark, Cell, NB201Supernet, aging_evolution, darts_search,
                          random_search)
 from nasdemo.nas.data import load_mnist1d
 
@@ -40,7 +48,17 @@ def main() -> None:
                    help="random-search / aging-evolution runs per DARTS seed (median printed)")
     p.add_argument("--prune-every", type=int, default=None,
                    help="epochs between cuts (default: spread 4 cuts over the run)")
+    p.add_argument("--save", type=Path, default=None,
+                   help="append each DARTS run (seed, variant, wall s, cell) to this JSON-lines file")
+    p.add_argument("--rejudge", type=Path, default=None,
+                   help="read the DARTS runs from this file (written by --save) instead of searching")
     a = p.parse_args()
+    saved = load_runs(a.rejudge) if a.rejudge else None
+    if saved:  # judge the runs as they were searched
+        settings = {(r["epochs"], r["channels"]) for r in saved}
+        if len(settings) != 1:
+            raise SystemExit(f"--rejudge: {a.rejudge} mixes (epochs, channels) {sorted(settings)}")
+        a.epochs, a.channels = settings.pop()
     torch.set_num_threads(1)
     bench = Benchmark.default()
     data = load_mnist1d()
@@ -51,21 +69,32 @@ def main() -> None:
                 "DARTS 2nd order": dict(order=2),
                 f"DARTS 1st + cutting/{prune_every}ep": dict(order=1, prune_every=prune_every)}
     print(f"table {bench.name}: best {bench.best()[1]:.2f} % val; mean training s/run "
-          f"{mean_run_s:.2f}; {a.epochs} epochs, C={a.channels}\n")
+          f"{mean_run_s:.2f}; {a.epochs} epochs, C={a.channels}"
+          + (f"; DARTS runs read from {a.rejudge}" if saved else "") + "\n")
     print(f"{'seed':>4s} {'method':32s} {'wall s':>7s} {'val %':>6s} {'test %':>6s} "
           f"{'rank':>6s}  derived / returned cell")
     rows: dict[str, list[tuple[float, float, int]]] = {}
     wall_s: dict[str, list[float]] = {}
-    for seed in range(a.first_seed, a.first_seed + a.seeds):
+    seeds = (sorted({r["seed"] for r in saved}) if saved
+             else range(a.first_seed, a.first_seed + a.seeds))
+    for seed in seeds:
         walls = []
         for name, opts in variants.items():
-            torch.manual_seed(seed)
-            net = NB201Supernet(channels=a.channels)
-            t0 = time.perf_counter()
-            res = darts_search(net, data, epochs=a.epochs, seed=seed, **opts)
-            wall = time.perf_counter() - t0
+            if saved:
+                run = saved_run(saved, seed, name, a.rejudge)
+                wall, c = run["wall_s"], Cell.from_string(run["cell"])
+            else:
+                torch.manual_seed(seed)
+                net = NB201Supernet(channels=a.channels)
+                t0 = time.perf_counter()
+                c = darts_search(net, data, epochs=a.epochs, seed=seed, **opts).architecture
+                wall = time.perf_counter() - t0
+                if a.save:
+                    with open(a.save, "a") as f:
+                        f.write(json.dumps({"seed": seed, "method": name, "wall_s": round(wall, 1),
+                                            "cell": str(c), "epochs": a.epochs,
+                                            "channels": a.channels}) + "\n")
             walls.append(wall)
-            c = res.architecture
             row = (bench.lookup(c), bench.lookup(c, test=True), bench.rank(c))
             rows.setdefault(name, []).append(row)
             print(f"{seed:4d} {name:32s} {wall:7.1f} {row[0]:6.2f} {row[1]:6.2f} {row[2]:6d}  {c}",
@@ -93,6 +122,25 @@ def main() -> None:
               f"{statistics.fmean(r[1] for r in rs):10.2f} "
               f"{statistics.median(r[1] for r in rs):12.2f} "
               f"{statistics.median(r[2] for r in rs):12.0f} {wall}")
+
+def load_runs(path: Path) -> list[dict]:
+    """The DARTS runs ``--save`` wrote, one JSON object per line."""
+    if not path.exists():
+        raise SystemExit(f"--rejudge: no such file {path}")
+    runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not runs:
+        raise SystemExit(f"--rejudge: {path} holds no runs")
+    return runs
+
+
+def saved_run(runs: list[dict], seed: int, method: str, path: Path) -> dict:
+    """The one saved run of ``method`` with ``seed``, or an error naming what is missing."""
+    found = [r for r in runs if r["seed"] == seed and r["method"] == method]
+    if len(found) != 1:
+        raise SystemExit(f"--rejudge: {path} has {len(found)} runs of {method!r} with seed "
+                         f"{seed}, expected 1 (was it saved with other --epochs/--prune-every?)")
+    return found[0]
+
 
 if __name__ == "__main__":
     main()
