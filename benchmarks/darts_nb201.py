@@ -37,7 +37,7 @@ from nasdemo.nas import (Benchmark, Cell, NB201Supernet, aging_evolution, darts_
 from nasdemo.nas.data import load_mnist1d
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--first-seed", type=int, default=0,
@@ -51,14 +51,18 @@ def main() -> None:
     p.add_argument("--save", type=Path, default=None,
                    help="append each DARTS run (seed, variant, wall s, cell) to this JSON-lines file")
     p.add_argument("--rejudge", type=Path, default=None,
-                   help="read the DARTS runs from this file (written by --save) instead of searching")
-    a = p.parse_args()
+                   help="read the DARTS runs from this file (written by --save) instead of "
+                        "searching: every seed in it, with its epochs, channels and cuts")
+    a = p.parse_args(argv)
     saved = load_runs(a.rejudge) if a.rejudge else None
     if saved:  # judge the runs as they were searched
-        settings = {(r["epochs"], r["channels"]) for r in saved}
+        if a.save:
+            raise SystemExit("--rejudge searches nothing, so there is nothing to --save")
+        settings = {(r["epochs"], r["channels"], r["prune_every"]) for r in saved}
         if len(settings) != 1:
-            raise SystemExit(f"--rejudge: {a.rejudge} mixes (epochs, channels) {sorted(settings)}")
-        a.epochs, a.channels = settings.pop()
+            raise SystemExit(f"--rejudge: {a.rejudge} mixes (epochs, channels, prune_every) "
+                             f"{sorted(settings)}")
+        a.epochs, a.channels, a.prune_every = settings.pop()
     torch.set_num_threads(1)
     bench = Benchmark.default()
     data = load_mnist1d()
@@ -75,6 +79,11 @@ def main() -> None:
           f"{'rank':>6s}  derived / returned cell")
     rows: dict[str, list[tuple[float, float, int]]] = {}
     wall_s: dict[str, list[float]] = {}
+    if saved:
+        unused = sorted({r["method"] for r in saved} - set(variants))
+        if unused:
+            raise SystemExit(f"--rejudge: {a.rejudge} has runs of {unused}, not one of "
+                             f"{list(variants)}")
     seeds = (sorted({r["seed"] for r in saved}) if saved
              else range(a.first_seed, a.first_seed + a.seeds))
     for seed in seeds:
@@ -93,7 +102,8 @@ def main() -> None:
                     with open(a.save, "a") as f:
                         f.write(json.dumps({"seed": seed, "method": name, "wall_s": round(wall, 1),
                                             "cell": str(c), "epochs": a.epochs,
-                                            "channels": a.channels}) + "\n")
+                                            "channels": a.channels,
+                                            "prune_every": prune_every}) + "\n")
             walls.append(wall)
             row = (bench.lookup(c), bench.lookup(c, test=True), bench.rank(c))
             rows.setdefault(name, []).append(row)
@@ -123,6 +133,7 @@ def main() -> None:
               f"{statistics.median(r[1] for r in rs):12.2f} "
               f"{statistics.median(r[2] for r in rs):12.0f} {wall}")
 
+
 def load_runs(path: Path) -> list[dict]:
     """The DARTS runs ``--save`` wrote, one JSON object per line."""
     if not path.exists():
@@ -136,9 +147,11 @@ def load_runs(path: Path) -> list[dict]:
 def saved_run(runs: list[dict], seed: int, method: str, path: Path) -> dict:
     """The one saved run of ``method`` with ``seed``, or an error naming what is missing."""
     found = [r for r in runs if r["seed"] == seed and r["method"] == method]
-    if len(found) != 1:
+    if not found:
+        raise SystemExit(f"--rejudge: {path} has no run of {method!r} with seed {seed}")
+    if len(found) > 1:
         raise SystemExit(f"--rejudge: {path} has {len(found)} runs of {method!r} with seed "
-                         f"{seed}, expected 1 (was it saved with other --epochs/--prune-every?)")
+                         f"{seed} (--save appends: was the same search saved twice?)")
     return found[0]
 
 

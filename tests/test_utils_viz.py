@@ -67,7 +67,7 @@ def test_step_through_titles_from_a_list_are_kept(mode):
     steps = [{0: {"y": [0, k]}} for k in range(3)]
     titles = ["t0", "t1", "t2"]
     out = viz.step_through(_fig(), steps, title=titles, mode=mode, start=1, show=False)
-    titles[2] = "changed"
+    titles[2] = "changed"  # (static frames are built at once; the widget is the real test)
     if mode == "static":
         assert out.layout.title.text == "t1" and out.frames[2].layout.title.text == "t2"
     else:
@@ -84,6 +84,8 @@ def test_step_through_errors(monkeypatch):
         viz.step_through(_fig(), [{}], labels=["a", "b"], show=False)
     with pytest.raises(ValueError, match="2 titles for 1 steps"):
         viz.step_through(_fig(), [{}], title=["a", "b"], show=False)
+    with pytest.raises(TypeError, match="one string per step"):
+        viz.step_through(_fig(), [{}, {}], title="ab", show=False)
     monkeypatch.setenv("NASDEMO_VIZ", "bogus")
     with pytest.raises(ValueError, match="NASDEMO_VIZ"):
         viz.viz_mode()

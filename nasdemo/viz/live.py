@@ -84,6 +84,10 @@ def step_through(
     if len(labels) != len(steps):
         raise ValueError(f"got {len(labels)} labels for {len(steps)} steps")
     start = min(max(start, 0), len(steps) - 1)
+    steps = list(steps)  # the widget reads it long after the call: keep our own copy
+    if isinstance(title, str):
+        raise TypeError("title: one string per step, or a function of the step k; "
+                        f"got the single string {title!r}")
     if title is not None and not callable(title):
         titles = list(title)
         if len(titles) != len(steps):
