@@ -90,6 +90,7 @@ def test_finalise_maps_every_cell_and_is_small(tmp_path):
     b = by_arch["|avg_pool_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"]
     assert a["unique_id"] == b["unique_id"] and a["val_acc"] == b["val_acc"]
     assert len(a["val_curve_per_seed"].split(";")) == 2
+    assert float(a["seconds"]) == 0.4  # the runs' CPU seconds (wall 0.5 includes waiting)
     assert len({r["unique_id"] for r in rows}) == 6_466
 
 
