@@ -138,7 +138,13 @@ def load_runs(path: Path) -> list[dict]:
     """The DARTS runs ``--save`` wrote, one JSON object per line."""
     if not path.exists():
         raise SystemExit(f"--rejudge: no such file {path}")
-    runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    runs = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip():
+            try:
+                runs.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise SystemExit(f"--rejudge: {path} line {n} is not JSON ({e.msg})") from None
     if not runs:
         raise SystemExit(f"--rejudge: {path} holds no runs")
     return runs

@@ -69,6 +69,9 @@ def test_rejudge_errors_name_what_is_wrong(tmp_path):
           + [{**_record(1, METHODS[0], CELLS[0]), "epochs": 20}])
     out = _run("--rejudge", str(saved))
     assert out.returncode != 0 and "mixes (epochs, channels, prune_every)" in out.stderr
+    saved.write_text(json.dumps(_record(0, METHODS[0], CELLS[0])) + "\n{seed: 1\n")
+    out = _run("--rejudge", str(saved))
+    assert out.returncode != 0 and "line 2 is not JSON" in out.stderr
 
 
 def test_save_writes_what_rejudge_reads(tmp_path, monkeypatch):
