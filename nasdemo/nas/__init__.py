@@ -4,6 +4,10 @@ on MNIST-1D, and the search strategies (random search, aging evolution, REINFORC
 from .benchmark import Benchmark
 from .cell import EDGES, OPS, Cell
 from .compare import Comparison, compare
+from .data import Splits, load_mnist1d
+from .nasnet import NASNetCell
+from .network import Network, count_params
+from .train import Recipe, train_cell
 from .darts import (DartsConfig, DartsGenotype, DartsResult, DartsSearch, DartsSupernet,
                     NB201Supernet)
 from .darts import search as darts_search
@@ -14,4 +18,5 @@ from .search import SearchResult, random_search
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
            "DartsSupernet", "DartsGenotype", "DartsSearch", "DartsConfig", "DartsResult",
-           "darts_search"]
+           "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
+           "Recipe", "train_cell"]

@@ -2,11 +2,12 @@
 drawings."""
 
 from .cells import cell_figure, nasnet_figure, nasnet_pair_figure
-from .darts import DartsMonitor, alpha_figure
+from .darts import DartsMonitor, alpha_figure, spread_of
+from .evolution import queue_steps
 from .live import LiveCurves, step_through, viz_mode
 from .plots import plot_runs
 from .style import PALETTE, colour, ellipse, layout, rgba, use_matplotlib_style
 
 __all__ = ["LiveCurves", "step_through", "viz_mode", "plot_runs", "PALETTE", "colour",
            "layout", "rgba", "use_matplotlib_style", "ellipse", "cell_figure", "nasnet_figure",
-           "nasnet_pair_figure", "alpha_figure", "DartsMonitor"]
+           "nasnet_pair_figure", "alpha_figure", "DartsMonitor", "spread_of", "queue_steps"]
