@@ -94,10 +94,22 @@ def step_through(
             raise ValueError(f"got {len(titles)} titles for {len(steps)} steps")
         title = titles.__getitem__
 
+    def figure_at(k: int) -> go.Figure:
+        """The figure as step k means it: ``fig`` with ``steps[k]`` applied."""
+        out = go.Figure(fig)
+        for i, props in steps[k].items():
+            out.data[i].update(props)
+        if title is not None:
+            out.layout.title.text = title(k)
+        return out
+
     if mode == "widget":
         import ipywidgets as W
 
-        fw = go.FigureWidget(fig)
+        # Built at the start step: a FigureWidget must not be updated before it is shown, or
+        # the front end loses the x of traces whose update sets only y, z or marker (01's BO
+        # figures were squashed against the origin, 06's queue lost its population).
+        fw = go.FigureWidget(figure_at(start))
 
         def draw(k: int) -> None:
             with fw.batch_update():
@@ -117,7 +129,8 @@ def step_through(
             draw(change["new"])
 
         slider.observe(on_change, names="value")
-        draw(start)
+        # What the figure should show now, for tools/widget_check.py to hold the browser to.
+        fw._meant = lambda: figure_at(slider.value)  # noqa: SLF001
         box = W.VBox([W.HBox([play, slider, label]), fw])
         if show:
             _display(box)
@@ -126,7 +139,7 @@ def step_through(
 
     if mode != "static":
         raise ValueError(f"mode must be 'widget' or 'static', got {mode!r}")
-    out = go.Figure(fig)
+    out = figure_at(start)
     frames = []
     for k, upd in enumerate(steps):
         idx = sorted(upd)
@@ -134,10 +147,6 @@ def step_through(
         frames.append(go.Frame(name=str(k), data=[{"type": out.data[i].type, **upd[i]} for i in idx], traces=idx,
                                layout=layout))
     out.frames = frames
-    for i, props in steps[start].items():
-        out.data[i].update(props)
-    if title is not None:
-        out.layout.title.text = title(start)
     anim = {"frame": {"duration": interval_ms, "redraw": True}, "mode": "immediate",
             "transition": {"duration": 0}}
     out.update_layout(

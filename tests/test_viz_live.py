@@ -1,0 +1,50 @@
+"""step_through's widget is complete before it is shown.
+
+A FigureWidget updated before it is displayed loses, in the browser, the x of every trace
+whose update set only y, z or marker (notebook 01's BO figures were squashed against the
+origin, 06's queue lost its population). The kernel cannot see that, but it can see the cause:
+a restyle message sent before display. tools/widget_check.py (tests/test_browser.py) checks
+what the browser draws.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+
+from nasdemo import viz
+
+pytest.importorskip("anywidget")
+
+
+def _two_traces() -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=[0.0, 0.5, 1.0], y=[0, 0, 0], name="x set at the start, y per step")
+    fig.add_scatter(x=[], y=[], mode="markers", name="x and y per step")
+    return fig
+
+
+def test_widget_sends_no_update_before_display(monkeypatch):
+    sent = []
+    monkeypatch.setattr(go.FigureWidget, "_send_restyle_msg",
+                        lambda self, *a, **k: sent.append(("restyle", a)))
+    monkeypatch.setattr(go.FigureWidget, "_send_update_msg",
+                        lambda self, *a, **k: sent.append(("update", a)))
+    monkeypatch.setattr(go.FigureWidget, "_send_relayout_msg",
+                        lambda self, *a, **k: sent.append(("relayout", a)))
+    steps = [{0: {"y": [k, k, k]}, 1: {"x": [0.1 * k], "y": [k]}} for k in range(3)]
+    box = viz.step_through(_two_traces(), steps, title=[f"step {k}" for k in range(3)],
+                           mode="widget", start=1, show=False)
+    assert sent == []  # the start step is in the widget's initial state, not a message
+    fw = box.children[1]
+    assert list(fw.data[0].x) == [0.0, 0.5, 1.0] and list(fw.data[0].y) == [1, 1, 1]
+    assert list(fw.data[1].x) == [0.1] and fw.layout.title.text == "step 1"
+    box.children[0].children[1].value = 2  # the slider: now updates are messages
+    assert sent and list(fw.data[0].y) == [2, 2, 2] and list(fw.data[0].x) == [0.0, 0.5, 1.0]
+
+
+def test_static_figure_starts_at_its_start_step():
+    steps = [{0: {"y": [k, k, k]}} for k in range(3)]
+    out = viz.step_through(_two_traces(), steps, mode="static", start=2, show=False)
+    assert list(out.data[0].y) == [2, 2, 2] and list(out.data[0].x) == [0.0, 0.5, 1.0]
+    assert out.layout.sliders[0].active == 2
