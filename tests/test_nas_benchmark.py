@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from nasdemo.nas import build_table as bt
+from nasdemo.nas.table import build as bt
 from nasdemo.nas.benchmark import Benchmark
 from nasdemo.nas.cell import Cell
 

@@ -1,4 +1,5 @@
-"""The table builder: resumable partial file, finalising to 15,625 rows, quality figures."""
+"""The table builder (nasdemo.nas.table.build): resumable runs file, finalising to 15,625 rows,
+quality figures, and refusing whatever would corrupt the table or destroy a file."""
 
 import csv
 import gzip
@@ -11,7 +12,7 @@ import sys
 
 import pytest
 
-from nasdemo.nas import build_table as bt
+from nasdemo.nas.table import build as bt
 from nasdemo.nas.cell import Cell
 from nasdemo.nas.data import Splits, load_mnist1d
 from nasdemo.nas.train import Recipe
@@ -24,7 +25,7 @@ def tiny_data(monkeypatch):
     d = load_mnist1d()
     small = Splits(d.x_train[:100], d.y_train[:100], d.x_val[:50], d.y_val[:50],
                    d.x_test[:50], d.y_test[:50])
-    monkeypatch.setattr("nasdemo.nas.train.load_mnist1d", lambda: small)
+    monkeypatch.setattr("nasdemo.nas.table.population.load_mnist1d", lambda: small)
     monkeypatch.setattr("nasdemo.nas.data.load_mnist1d", lambda: small)
     return small
 

@@ -5,22 +5,36 @@ records the learning curves; we do the same at laptop scale. Only one cell per i
 class (``Cell.unique()``, 6,466) is trained, with ``--seeds`` seeds each, and ``finalise``
 copies each class's numbers to all its members.
 
-Usage::
+Usage (from the repository root; the runs file is ``data/nb201_mnist1d_runs.jsonl.gz``)::
 
-    python -m nasdemo.nas.build_table --workers 2            # build (or resume) the partial file
-    python -m nasdemo.nas.build_table --finalise             # partial file -> shipped table
-    python -m nasdemo.nas.build_table --stats                # the quality figures
+    python -m nasdemo.nas.table.build --stats                # the quality figures
+    python -m nasdemo.nas.table.build --finalise --force     # runs -> the shipped table
+    python -m nasdemo.nas.table.build --workers 2 --partial /tmp/pilot.jsonl --limit 120
+                                                             # build (or resume) a runs file
 
 Runs are trained ``--population`` at a time as one vectorised model
-(``train.train_population``: K independent networks stacked along the channel axis), which
-pays PyTorch's per-op overhead once for K networks.
+(``population.train_population``: K independent networks stacked along the channel axis),
+which pays PyTorch's per-op overhead once for K networks.
 
-The partial file is append-only JSON lines, one finished run per line, flushed and synced
-as soon as its population ends: a crash loses at most the populations in flight, and a
-restart (here or on another machine, after committing the file) skips every run already in
-it. Each line holds the recipe it was trained with; mixing recipes in one file is refused.
-A line's ``seconds`` and ``cpu_seconds`` are its population's training time divided by the
-number of networks trained in it (``population`` says how many were trained together).
+The runs file (``--partial``) is append-only JSON lines, one finished run per line, flushed
+and synced as soon as its population ends: a crash loses at most the populations in flight,
+and a restart (here or on another machine, after committing the file) skips every run
+already in it. Each line holds the recipe it was trained with. A lock file next to it
+(``RunsLock``) keeps a second builder off it, and ``finalise`` refuses a run recorded twice
+or runs of different recipes, naming the lines. A line's ``seconds`` and ``cpu_seconds`` are
+its population's training time divided by the number of networks trained in it
+(``population`` says how many were trained together).
+
+The shipped runs are gzip-compressed. ``--stats`` and ``--finalise`` read them as they are;
+to resume or extend that build, decompress a copy and build into it, then compress it back::
+
+    gunzip -k data/nb201_mnist1d_runs.jsonl.gz  # -> data/nb201_mnist1d_runs.jsonl, git-ignored
+    python -m nasdemo.nas.table.build --workers 2 --population 16 \\
+        --partial data/nb201_mnist1d_runs.jsonl
+    gzip -9f data/nb201_mnist1d_runs.jsonl
+
+Finalising never destroys a file: ``--out`` the runs file is refused; the shipped table, or an
+existing file that is not a table this builder wrote, only with ``--force``.
 """
 
 from __future__ import annotations
@@ -41,15 +55,18 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .cell import Cell
-from .train import Recipe, train_population
+from ..cell import Cell
+from ..train import Recipe
+from .population import train_population
 
 __all__ = ["DEFAULT_RUNS", "DEFAULT_TABLE", "plan", "read_runs", "check_runs", "read_partial",
            "RunsLock", "run_jobs", "check_out", "is_table", "finalise", "quality", "main"]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_RUNS = DATA_DIR / "nb201_mnist1d_partial.jsonl"
-DEFAULT_TABLE = DATA_DIR / "nb201_mnist1d.csv.gz"
+_PACKAGE = Path(__file__).resolve().parents[2]  # nasdemo/
+#: The shipped table, installed with the package.
+DEFAULT_TABLE = _PACKAGE / "data" / "nb201_mnist1d.csv.gz"
+#: The runs it was finalised from: in the repository (not installed), gzip-compressed.
+DEFAULT_RUNS = _PACKAGE.parent / "data" / "nb201_mnist1d_runs.jsonl"
 
 Job = tuple[str, int]  # (cell string, seed)
 
@@ -78,9 +95,10 @@ def read_runs(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The finished runs in a runs file, each with its line number: JSON lines, plain or
     gzip-compressed (told by the first bytes, not the name). A torn line (a crash mid-write:
     it starts like a run, ``{``, but is not complete JSON; a resume appends after it) is
-    skipped with a warning. Any other line that is not a JSON object with ``cell`` and ``seed`` means the
-    file is not a runs file: ``SystemExit`` naming the file and line, so that a mistyped
-    ``--partial`` (say a CSV of one's own) is never read as runs, nor appended to."""
+    skipped with a warning. Any other line that is not a JSON object with ``cell`` and
+    ``seed`` means the file is not a runs file: ``SystemExit`` naming the file and line, so
+    that a mistyped ``--partial`` (say a CSV of one's own) is never read as runs, nor
+    appended to."""
     if not path.exists():
         return []
     opener = gzip.open if _is_gzip(path) else open
@@ -149,7 +167,7 @@ def _init_worker(recipe: Recipe) -> None:
     torch.set_num_threads(1)
     global _RECIPE
     _RECIPE = recipe
-    from .data import load_mnist1d
+    from ..data import load_mnist1d
     load_mnist1d()  # generate once per process
 
 
@@ -544,7 +562,7 @@ def _at_least(low: int) -> Callable[[str], int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m nasdemo.nas.build_table",
+    p = argparse.ArgumentParser(prog="python -m nasdemo.nas.table.build",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", type=_at_least(1), default=os.cpu_count() or 1,
                    help="processes, one thread each (default: all cores)")
