@@ -292,3 +292,19 @@ def test_builder_flags_are_checked(tmp_path, monkeypatch, capsys, flag, value, w
 def test_recipe_checks_its_fields(field, value):
     with pytest.raises(ValueError, match=f"Recipe.{field} must be"):
         Recipe(**{field: value})
+
+
+def test_the_shipped_runs_are_compressed_and_finalise_to_the_shipped_table(tmp_path, capsys):
+    """The committed runs (data/, gzip) still work: --stats reads them, --finalise rebuilds
+    the shipped table from them exactly; building into them says to decompress first."""
+    assert bt.DEFAULT_RUNS.name == "nb201_mnist1d_runs.jsonl.gz"
+    assert bt.DEFAULT_RUNS.stat().st_size < 1e6
+    bt.main(["--finalise", "--out", str(tmp_path / "t.csv.gz")])  # --partial defaults to them
+    assert "wrote 15625 rows" in capsys.readouterr().out
+    with gzip.open(tmp_path / "t.csv.gz") as new, gzip.open(bt.DEFAULT_TABLE) as shipped:
+        assert new.read() == shipped.read()
+    bt.main(["--stats"])
+    assert "tau_seed" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="is gzip-compressed"):
+        bt.main(["--seeds", "3", "--limit", "1"])  # a third seed: work to append
+    assert not bt.DEFAULT_RUNS.with_name(bt.DEFAULT_RUNS.name + ".lock").exists()

@@ -66,7 +66,7 @@ _PACKAGE = Path(__file__).resolve().parents[2]  # nasdemo/
 #: The shipped table, installed with the package.
 DEFAULT_TABLE = _PACKAGE / "data" / "nb201_mnist1d.csv.gz"
 #: The runs it was finalised from: in the repository (not installed), gzip-compressed.
-DEFAULT_RUNS = _PACKAGE.parent / "data" / "nb201_mnist1d_runs.jsonl"
+DEFAULT_RUNS = _PACKAGE.parent / "data" / "nb201_mnist1d_runs.jsonl.gz"
 
 Job = tuple[str, int]  # (cell string, seed)
 
