@@ -2,13 +2,15 @@
 
 import csv
 import gzip
+import io
 import json
 import random
+import re
 import time
 
 import pytest
 
-from nasdemo.nas import build_table as bt
+from nasdemo.nas.table import build as bt
 from nasdemo.nas.benchmark import Benchmark
 from nasdemo.nas.cell import Cell
 
@@ -135,7 +137,7 @@ def test_built_table_format_round_trip(tmp_path, monkeypatch):
 
 def test_nasdemo_table_names_the_default_table(tmp_path, monkeypatch):
     monkeypatch.setenv("NASDEMO_TABLE", str(tmp_path / "nope.csv.gz"))
-    with pytest.raises(FileNotFoundError, match="build_table"):
+    with pytest.raises(FileNotFoundError, match="table.build"):
         Benchmark.default()
 
 
@@ -144,7 +146,7 @@ def test_default_without_table_says_how_to_build(tmp_path, monkeypatch):
     monkeypatch.setattr(bm, "DEFAULT_TABLE", tmp_path / "nothing.csv.gz")
     monkeypatch.delenv("NASDEMO_TABLE", raising=False)
     try:
-        with pytest.raises(FileNotFoundError, match="build_table"):
+        with pytest.raises(FileNotFoundError, match="table.build"):
             Benchmark.default()
     finally:
         bm._load_built_table.cache_clear()
@@ -172,3 +174,129 @@ def test_shipped_table():
     ps, idx = b.per_seed(), {c: i for i, c in enumerate(b.cells())}
     for c in Cell.all()[::7]:  # isomorphic cells share their class's numbers
         assert ps[idx[c]] == ps[idx[rep[c.canonical()]]]
+
+
+# ---------------------------------------------------------------- bad tables get clear errors
+def _built_rows(scale: float = 1.0) -> list[dict]:
+    """A table in the builder's format, every cell, accuracies times ``scale``."""
+    rows = []
+    for k, c in enumerate(Cell.all()):
+        v = round((10.0 if c.is_disconnected else 50 + (k % 400) / 10) * scale, 4)
+        rows.append({"arch": str(c), "unique_id": k, "params": 1, "flops": 1, "seconds": 1.0,
+                     "val_acc": v, "test_acc": v, "n_seeds": 2, "seeds": "0;1",
+                     "val_acc_per_seed": f"{v};{v}", "test_acc_per_seed": f"{v};{v}",
+                     "val_curve_per_seed": f"{v}:{v};{v}:{v}"})
+    return rows
+
+
+def _write_built(path, rows, gz=True):
+    text = io.StringIO()
+    w = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    if gz:
+        with gzip.open(path, "wt", encoding="utf-8") as f:
+            f.write(text.getvalue())
+    else:
+        path.write_text(text.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def env_table(tmp_path, monkeypatch):
+    """Point NASDEMO_TABLE at a file; clear the loader's cache before and after."""
+    from nasdemo.nas import benchmark as bm
+
+    def use(path):
+        monkeypatch.setenv("NASDEMO_TABLE", str(path))
+        bm._load_built_table.cache_clear()
+        return path
+    yield use
+    bm._load_built_table.cache_clear()
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("val_acc", "nan", "column 'val_acc' must be finite"),
+    ("test_acc", "inf", "column 'test_acc' must be finite"),
+    ("val_acc", "150", "column 'val_acc' is an accuracy in percent, 0-100"),
+    ("val_acc_per_seed", "70;-3", "column 'val_acc_per_seed' is an accuracy in percent"),
+    ("val_curve_per_seed", "1:2;3:nan", "column 'val_curve_per_seed' must be finite"),
+    ("seconds", "-1", "column 'seconds' is a training time"),
+])
+def test_nasdemo_table_with_bad_numbers_names_file_and_row(tmp_path, env_table, column, value,
+                                                           words):
+    rows = _built_rows()
+    rows[7][column] = value
+    path = env_table(_write_built(tmp_path / "t.csv.gz", rows))
+    with pytest.raises(ValueError, match=rf"t\.csv\.gz:9: {words}"):
+        Benchmark.default()
+
+
+def test_nasdemo_table_of_fractions_is_refused(tmp_path, env_table):
+    env_table(_write_built(tmp_path / "frac.csv.gz", _built_rows(scale=0.01)))
+    with pytest.raises(ValueError, match=r"frac\.csv\.gz: column 'val_acc' .* fractions"):
+        Benchmark.default()
+
+
+def test_nasdemo_table_missing_cells_fails_at_load(tmp_path, env_table):
+    rows = _built_rows()
+    gone = rows.pop(3)["arch"]
+    env_table(_write_built(tmp_path / "part.csv.gz", rows))
+    with pytest.raises(ValueError, match=rf"part\.csv\.gz covers 15,624 of the 15,625 cells "
+                                         rf"\(first missing: {re.escape(gone)}\)"):
+        Benchmark.default()
+
+
+def test_nasdemo_table_of_the_wrong_format_names_file_and_column(tmp_path, env_table):
+    env_table(_write(tmp_path / "plain.csv", [(A, 80.0, 79.0, 1)],
+                     header=("arch", "val_acc", "test", "seconds")))
+    with pytest.raises(ValueError, match=r"plain\.csv is not a table written by .* no column "
+                                         r"'test_acc'.*Benchmark\.from_csv"):
+        Benchmark.default()
+
+
+@pytest.mark.parametrize("name", ["table.csv", "TABLE.CSV.GZ"])
+def test_gzip_is_told_by_content_not_name(tmp_path, env_table, name):
+    env_table(_write_built(tmp_path / name, _built_rows()))
+    assert len(Benchmark.default()) == 15_625
+    path = tmp_path / f"small_{name}"
+    with gzip.open(path, "wt", newline="") as f:
+        f.write(f"arch,val_acc\n{A},80\n{B},90\n")
+    assert Benchmark.from_csv(path).query(B) == 90.0
+
+
+def test_plain_table_named_gz_and_bom_read_fine(tmp_path):
+    bom = tmp_path / "excel.csv"
+    bom.write_bytes(f"\ufeffarch,val_acc\n{A},80\n{B},90\n".encode("utf-8"))
+    assert Benchmark.from_csv(bom).query(A) == 80.0
+    named_gz = tmp_path / "notgz.csv.gz"
+    named_gz.write_text(f"arch,val_acc\n{A},80\n{B},90\n")
+    assert Benchmark.from_csv(named_gz).query(A) == 80.0
+
+
+@pytest.mark.parametrize("rows, words", [
+    ([(A, "150"), (B, "90")], r":2: column 'val_acc' is an accuracy in percent, 0-100"),
+    ([(A, "90"), (B, "-0.5")], r":3: column 'val_acc' is an accuracy in percent"),
+    ([(A, "-inf"), (B, "90")], r":2: column 'val_acc' must be finite"),
+    ([(A, "0.80"), (B, "0.91")], r": column 'val_acc' holds only values in \[0, 1\].*fractions"),
+])
+def test_from_csv_refuses_values_that_are_not_percent(tmp_path, rows, words):
+    with pytest.raises(ValueError, match=r"bad\.csv" + words):
+        Benchmark.from_csv(_write(tmp_path / "bad.csv", rows, header=("arch", "val_acc")))
+
+
+def test_a_query_that_raises_is_not_counted(small, tmp_path, env_table):
+    for bad in ({"seed": 0}, {"epoch": 1}):
+        with pytest.raises(ValueError):
+            small.query(A, **bad)
+    with pytest.raises(KeyError, match=r"not in the benchmark table 't\.csv' \(3 of the "
+                                       r"15,625 architectures\)"):
+        small.query(Cell(["skip_connect"] * 6))
+    assert small.n_queries == 0 and small.seconds == 0
+    env_table(_write_built(tmp_path / "t.csv.gz", _built_rows()))
+    b = Benchmark.default()
+    for bad in ({"seed": 2}, {"epoch": 3}, {"epoch": 1, "seed": 5}, {"epoch": 1, "test": True}):
+        with pytest.raises(ValueError):
+            b.query(A, **bad)
+    assert b.n_queries == 0 and b.seconds == 0
+    assert b.query(A, epoch=1, seed=1) > 0 and b.n_queries == 1

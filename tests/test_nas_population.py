@@ -6,8 +6,8 @@ import torch
 from nasdemo.nas.cell import Cell
 from nasdemo.nas.data import Splits, load_mnist1d
 from nasdemo.nas.network import Network
-from nasdemo.nas.population import PopulationNetwork
-from nasdemo.nas.train import Recipe, train_cell, train_population
+from nasdemo.nas.table.population import PopulationNetwork, train_population
+from nasdemo.nas.train import Recipe, train_cell
 
 
 

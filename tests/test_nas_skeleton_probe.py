@@ -1,4 +1,4 @@
-"""benchmarks/nas_skeleton_probe.py: keyed initial weights, and the script end to end."""
+"""benchmarks/research/nas_skeleton_probe.py: keyed initial weights, and the script end to end."""
 
 import importlib.util
 from pathlib import Path
@@ -7,9 +7,9 @@ import torch
 
 from nasdemo.nas.cell import Cell
 from nasdemo.nas.network import Network
-import nasdemo.nas.train as train
+import nasdemo.nas.table.population as population
 
-_PATH = Path(__file__).parents[1] / "benchmarks" / "nas_skeleton_probe.py"
+_PATH = Path(__file__).parents[1] / "benchmarks" / "research" / "nas_skeleton_probe.py"
 _SPEC = importlib.util.spec_from_file_location("nas_skeleton_probe", _PATH)
 probe = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(probe)
@@ -58,18 +58,18 @@ def test_keyed_network_uses_the_seed_train_population_sets():
 def test_script_end_to_end(tmp_path, capsys, monkeypatch):
     threads = torch.get_num_threads()
     built_with = []
-    real = train.train_population
+    real = population.train_population
 
     def spy(*args, **kwargs):
-        built_with.append(train.Network)
+        built_with.append(population.Network)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(train, "train_population", spy)
+    monkeypatch.setattr(population, "train_population", spy)
     for seed in (0, 1):
         probe.main(["run", "--seed", str(seed), "--cells", "8", "--epochs", "1", "--channels", "2",
                     "--init", "keyed", "--out", str(tmp_path / f"p.{seed}.jsonl")])
     assert built_with and all(n is probe.KeyedNetwork for n in built_with)
-    assert train.Network is Network  # the keyed init is undone after the run
+    assert population.Network is Network  # the keyed init is undone after the run
     assert torch.get_num_threads() == threads
     probe.main(["stats", str(tmp_path / "p")])
     out = capsys.readouterr().out

@@ -13,7 +13,8 @@ from .darts import (DartsConfig, DartsGenotype, DartsResult, DartsSearch, DartsS
 from .darts import search as darts_search
 from .evolution import aging_evolution
 from .reinforce import reinforce
-from .search import SearchResult, random_search
+from .random_search import random_search
+from .result import SearchResult
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",

@@ -3,7 +3,7 @@
 NAS-Bench-201 (Dong & Yang 2020) made NAS research reproducible by training every cell of its
 space once and publishing the results; a search then costs queries, not GPU-days, and can be
 rerun hundreds of times. ``Benchmark`` is that table: nasdemo's own MNIST-1D table
-(``Benchmark.default()``, built by ``python -m nasdemo.nas.build_table``) or one exported
+(``Benchmark.default()``, built by ``python -m nasdemo.nas.table.build``) or one exported
 from NAS-Bench-201 / NATS-Bench (``Benchmark.from_csv``).
 
 Exporting the real NAS-Bench-201 numbers (where you have its data, e.g. on Colab) with the
@@ -32,6 +32,7 @@ import gzip
 import io
 import math
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -43,10 +44,18 @@ __all__ = ["Benchmark"]
 DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "data" / "nb201_mnist1d.csv.gz"
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", newline="")  # type: ignore[return-value]
-    return open(path, encoding="utf-8", newline="")
+    """``path`` opened for reading text: gzip-compressed or not, told by its first two bytes
+    (not its name, so ``t.csv`` holding gzip data or ``T.CSV.GZ`` both work), and a UTF-8
+    byte-order mark (what some spreadsheet programs write) dropped."""
+    with open(path, "rb") as f:
+        gz = f.read(2) == GZIP_MAGIC
+    if gz:
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")  # type: ignore[return-value]
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def _number(text: str, column: str, line: int, path: Path) -> float:
@@ -57,6 +66,49 @@ def _number(text: str, column: str, line: int, path: Path) -> float:
     if not math.isfinite(x):
         raise ValueError(f"{path}:{line}: column {column!r} must be finite, got {text!r}")
     return x
+
+
+def _percent(text: str, column: str, line: int, path: Path) -> float:
+    """An accuracy cell: a finite number in 0-100 (percent), or a ValueError naming it."""
+    x = _number(text, column, line, path)
+    if not 0.0 <= x <= 100.0:
+        raise ValueError(f"{path}:{line}: column {column!r} is an accuracy in percent, "
+                         f"0-100; got {text!r}")
+    return x
+
+
+def _check_percent_not_fractions(values: list[float], column: str, path: Path) -> None:
+    """Refuse a column of accuracies that are all in [0, 1]: fractions where the table wants
+    percent (chance alone is 10 % on ten classes, so no real percent column stays below 1)."""
+    if values and max(values) <= 1.0:
+        raise ValueError(f"{path}: column {column!r} holds only values in [0, 1] (largest "
+                         f"{max(values):g}): fractions? accuracies must be percent, 0-100; "
+                         "multiply them by 100")
+
+
+def _seconds(text: str, column: str, line: int, path: Path) -> float:
+    x = _number(text, column, line, path)
+    if x < 0:
+        raise ValueError(f"{path}:{line}: column {column!r} is a training time, >= 0; "
+                         f"got {text!r}")
+    return x
+
+
+#: The columns of a table written by the builder (``nasdemo.nas.table.build.COLUMNS``).
+BUILT_COLUMNS = ("arch", "seconds", "val_acc", "test_acc", "val_acc_per_seed",
+                 "test_acc_per_seed", "val_curve_per_seed")
+
+
+def _explain_bad_row(row: dict[str, str], line: int, path: Path) -> None:
+    """Raise the ValueError naming the first bad number of a built table's row."""
+    for column in ("val_acc", "test_acc"):
+        _percent(row[column], column, line, path)
+    _seconds(row["seconds"], "seconds", line, path)
+    for column, sep in (("val_acc_per_seed", ";"), ("test_acc_per_seed", ";"),
+                        ("val_curve_per_seed", r"[;:]")):
+        for x in re.split(sep, row[column]):
+            _percent(x, column, line, path)
+    raise AssertionError("unreachable: the row was rejected for a reason not found")
 
 
 class Benchmark:
@@ -111,10 +163,14 @@ class Benchmark:
     def from_csv(cls, path: str | Path, arch_column: str = "arch",
                  metric_column: str = "val_acc", *, test_column: str | None = None,
                  seconds_column: str | None = None, name: str | None = None) -> "Benchmark":
-        """Load a CSV (``.csv`` or ``.csv.gz``) with one row per architecture: the
-        NAS-Bench-201 string in ``arch_column``, accuracy in percent in ``metric_column``,
-        optionally test accuracy and training seconds. Raises ``ValueError`` naming the file,
-        line and column of a malformed row, or listing the columns when one is missing."""
+        """Load a CSV (plain or gzip-compressed, told by its content; a UTF-8 byte-order mark
+        is fine) with one row per architecture: the NAS-Bench-201 string in ``arch_column``,
+        accuracy in percent (0-100) in ``metric_column``, optionally test accuracy and
+        training seconds. The table may hold part of the space; querying a cell it lacks
+        raises a ``KeyError`` naming the cell. Raises ``ValueError`` naming the file, line and
+        column of a malformed row (not a number, not finite, an accuracy outside 0-100), for a
+        column of fractions where percent is expected, or listing the columns when one is
+        missing."""
         path = Path(path)
         with _open_text(path) as f:
             reader = csv.DictReader(f)
@@ -134,29 +190,71 @@ class Benchmark:
                     raise ValueError(f"{path}:{line}: {cell} already given on line {seen[cell]}")
                 seen[cell] = line
                 cells.append(cell)
-                val.append(_number(row[metric_column], metric_column, line, path))
+                val.append(_percent(row[metric_column], metric_column, line, path))
                 if test_column:
-                    test.append(_number(row[test_column], test_column, line, path))
+                    test.append(_percent(row[test_column], test_column, line, path))
                 if seconds_column:
-                    secs.append(_number(row[seconds_column], seconds_column, line, path))
+                    secs.append(_seconds(row[seconds_column], seconds_column, line, path))
+        _check_percent_not_fractions(val, metric_column, path)
+        if test_column:
+            _check_percent_not_fractions(test, test_column, path)
         return cls(cells, val, test=test if test_column else None,
                    seconds=secs if seconds_column else None, name=name or path.name)
 
     @classmethod
     def _from_built_table(cls, path: Path) -> "Benchmark":
-        # The shipped format written by build_table.finalise (one row per cell, per-seed
-        # values ';'-separated, a curve's epochs ':'-separated).
+        """Load the format ``nasdemo.nas.table.build --finalise`` writes (one row per cell,
+        per-seed values ``;``-separated, a curve's epochs ``:``-separated), checking what a
+        search relies on: every column there, every number a finite percentage, every one of
+        the 15,625 cells present once. Errors name the file and line."""
         cells, val, test, secs, vps, tps, curves = [], [], [], [], [], [], []
         with _open_text(path) as f:
-            for row in csv.DictReader(f):
-                cells.append(Cell.from_string(row["arch"]))
-                val.append(float(row["val_acc"]))
-                test.append(float(row["test_acc"]))
-                secs.append(float(row["seconds"]))
-                vps.append([float(x) for x in row["val_acc_per_seed"].split(";")])
-                tps.append([float(x) for x in row["test_acc_per_seed"].split(";")])
-                curves.append([[float(x) for x in s.split(":")]
-                               for s in row["val_curve_per_seed"].split(";")])
+            reader = csv.DictReader(f)
+            header = reader.fieldnames or []
+            missing = [c for c in BUILT_COLUMNS if c not in header]
+            if missing:
+                raise ValueError(
+                    f"{path} is not a table written by `python -m nasdemo.nas.table.build "
+                    f"--finalise`: no column {missing[0]!r} (the columns are {header}). "
+                    "Load other tables with Benchmark.from_csv")
+            for line, row in enumerate(reader, start=2):
+                try:
+                    cell = Cell.from_string(row["arch"] or "")
+                    v, t = float(row["val_acc"]), float(row["test_acc"])
+                    s = float(row["seconds"])
+                    vs = [float(x) for x in row["val_acc_per_seed"].split(";")]
+                    ts = [float(x) for x in row["test_acc_per_seed"].split(";")]
+                    cs = [[float(x) for x in run.split(":")]
+                          for run in row["val_curve_per_seed"].split(";")]
+                except (ValueError, AttributeError) as e:  # AttributeError: a short row's None
+                    raise ValueError(f"{path}:{line}: {e}") from None
+                # One comparison chain per value rejects nan (every comparison is False),
+                # +-inf and anything outside 0-100; only a failing row is looked at closely.
+                if not (0 <= v <= 100 and 0 <= t <= 100 and 0 <= s < math.inf
+                        and all(0 <= x <= 100 for x in vs) and all(0 <= x <= 100 for x in ts)
+                        and all(0 <= x <= 100 for c in cs for x in c)):
+                    _explain_bad_row(row, line, path)
+                cells.append(cell)
+                val.append(v)
+                test.append(t)
+                secs.append(s)
+                vps.append(vs)
+                tps.append(ts)
+                curves.append(cs)
+        _check_percent_not_fractions(val, "val_acc", path)
+        seen = set(cells)
+        if len(seen) != len(cells):
+            first: dict[Cell, int] = {}
+            for line, cell in enumerate(cells, start=2):
+                if cell in first:
+                    raise ValueError(f"{path}:{line}: {cell} already given on line "
+                                     f"{first[cell]}")
+                first[cell] = line
+        if len(cells) != len(Cell.all()):
+            absent = next(c for c in Cell.all() if c not in seen)
+            raise ValueError(f"{path} covers {len(cells):,} of the {len(Cell.all()):,} cells "
+                             f"(first missing: {absent}); a search samples the whole space, "
+                             "so a built table must hold every cell")
         return cls(cells, val, test=test, seconds=secs, val_per_seed=vps, test_per_seed=tps,
                    curves=curves, name=path.name)
 
@@ -166,17 +264,18 @@ class Benchmark:
         """Accuracy of ``cell`` in percent: validation (mean over seeds) by default; the test
         accuracy with ``test=True``; one seed's number with ``seed`` (an index into the
         table's seeds); the validation accuracy after ``epoch`` (1-based) of training. Counts
-        one query and the simulated training seconds (a fraction for an earlier epoch)."""
+        one query and the simulated training seconds (a fraction for an earlier epoch); a
+        query that raises counts nothing."""
         i = self._index.get(cell) if isinstance(cell, Cell) else self._by_str.get(cell)
         if i is None:
             i = self._missing(cell)
-        self.n_queries += 1
         if epoch is None:
+            acc = self._val[i] if not test and seed is None else self._lookup(i, test, seed)
             self.seconds += self._seconds[i]
-            if not test and seed is None:
-                return self._val[i]
-            return self._lookup(i, test, seed)
-        return self._at_epoch(i, epoch, seed, test)
+        else:
+            acc = self._at_epoch(i, epoch, seed, test)
+        self.n_queries += 1  # only now: a query that raised was never answered
+        return acc
 
     def _missing(self, cell: Cell | str) -> int:
         if isinstance(cell, str):
@@ -187,7 +286,7 @@ class Benchmark:
             raise TypeError(f"query takes a Cell or an architecture string, got "
                             f"{type(cell).__name__}")
         raise KeyError(f"{cell} is not in the benchmark table {self.name!r} "
-                       f"({len(self)} architectures)")
+                       f"({len(self):,} of the {len(Cell.all()):,} architectures)")
 
     def _lookup(self, i: int, test: bool, seed: int | None) -> float:
         if seed is None:
@@ -209,8 +308,10 @@ class Benchmark:
         n_epochs = len(self._curves[i][0])
         if not 1 <= epoch <= n_epochs:
             raise ValueError(f"epoch must be in 1..{n_epochs}, got {epoch}")
-        self.seconds += self._seconds[i] * epoch / n_epochs
+        if seed is not None and not 0 <= seed < len(self._curves[i]):
+            raise ValueError(f"seed must be in 0..{len(self._curves[i]) - 1}, got {seed}")
         runs = self._curves[i] if seed is None else [self._curves[i][seed]]
+        self.seconds += self._seconds[i] * epoch / n_epochs
         return sum(r[epoch - 1] for r in runs) / len(runs)
 
     def lookup(self, cell: Cell | str, *, test: bool = False) -> float:
@@ -300,8 +401,8 @@ class Benchmark:
 
 def default_table_path() -> Path:
     """The table ``Benchmark.default()`` loads: ``$NASDEMO_TABLE`` if set (a table written by
-    ``build_table --finalise --out ...``, e.g. one built with another recipe), else the
-    shipped one."""
+    ``python -m nasdemo.nas.table.build --finalise --out ...``, e.g. one built with another
+    recipe), else the shipped one."""
     env = os.environ.get("NASDEMO_TABLE")
     return Path(env) if env else DEFAULT_TABLE
 
@@ -314,6 +415,6 @@ def _default_table() -> Benchmark:
 def _load_built_table(path: Path) -> Benchmark:
     if not path.exists():
         raise FileNotFoundError(
-            f"{path} is missing: build it with `python -m nasdemo.nas.build_table` "
-            "and `python -m nasdemo.nas.build_table --finalise`")
+            f"{path} is missing: build it with `python -m nasdemo.nas.table.build` "
+            "and `python -m nasdemo.nas.table.build --finalise`")
     return Benchmark._from_built_table(path)

@@ -22,7 +22,7 @@ import itertools
 import random
 import re
 from functools import lru_cache
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import torch
 from torch import Tensor
@@ -346,8 +346,3 @@ def _unique_cells() -> tuple[Cell, ...]:
     for c in _all_cells():
         seen.setdefault(c.canonical(), c)
     return tuple(seen.values())
-
-
-def iter_cells() -> Iterator[Cell]:
-    """All 15,625 cells lazily, in index order."""
-    return iter(_all_cells())

@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from .benchmark import Benchmark
-from .search import SearchResult, check_budget
+from .result import SearchResult, check_budget
 
 __all__ = ["compare", "Comparison"]
 

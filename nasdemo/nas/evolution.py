@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .benchmark import Benchmark
 from .cell import Cell, as_rng
-from .search import SearchResult, check_budget, evaluate
+from .result import SearchResult, check_budget, evaluate
 
 __all__ = ["aging_evolution", "Cycle"]
 

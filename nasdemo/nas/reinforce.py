@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from ..utils import get_device
 from .benchmark import Benchmark
 from .cell import EDGES, OPS, Cell, as_rng
-from .search import SearchResult, check_budget, evaluate
+from .result import SearchResult, check_budget, evaluate
 
 __all__ = ["reinforce", "SoftmaxPolicy", "LSTMPolicy"]
 

@@ -1,17 +1,18 @@
-"""Probe training recipes for nasdemo's tabular benchmark (see benchmarks/nas_pilot.md).
+"""Probe training recipes for nasdemo's tabular benchmark (see
+benchmarks/research/nas_pilot.md).
 
 Trains the first ``--cells`` cells of ``Cell.unique()`` after ``random.Random(0).shuffle`` (the
-cells ``build_table --limit N`` pilots) with seeds 0 and 1 as ``PopulationNetwork``s, like
-``nasdemo.nas.train.train_population``, but with a choice of learning-rate schedule
+cells ``table.build --limit N`` pilots) with seeds 0 and 1 as ``PopulationNetwork``s, like
+``nasdemo.nas.table.population.train_population``, but with a choice of learning-rate schedule
 (``constant`` makes every epoch's accuracy the accuracy of a shorter run of the same recipe;
 ``cosine`` is the builder's) and, besides the standard 1,000-signal validation split, an extra
 held-out evaluation set drawn from the same MNIST-1D generator with another seed
 (``--extra-eval``), to separate validation-sampling noise from training noise. Training CPU time
 and evaluation CPU time are measured separately.
 
-    python benchmarks/nas_recipe_probe.py run --out /tmp/p.jsonl [--epochs 10 ...]
-    python benchmarks/nas_recipe_probe.py stats /tmp/p.jsonl
-    python benchmarks/nas_recipe_probe.py time [--stem-stride 4 ...]   # CPU s per model-epoch
+    python benchmarks/research/nas_recipe_probe.py run --out /tmp/p.jsonl [--epochs 10 ...]
+    python benchmarks/research/nas_recipe_probe.py stats /tmp/p.jsonl
+    python benchmarks/research/nas_recipe_probe.py time [--stem-stride 4 ...]  # CPU s/model-epoch
 
 One thread (``torch.set_num_threads(1)``): run it under ``nice``.
 """
@@ -32,8 +33,7 @@ import torch.nn.functional as F
 from nasdemo.nas.cell import Cell
 from nasdemo.nas.data import load_mnist1d
 from nasdemo.nas.network import Network
-from nasdemo.nas.population import PopulationNetwork
-from nasdemo.nas.train import evaluate_population
+from nasdemo.nas.table.population import PopulationNetwork, evaluate_population
 
 
 def pilot_cells(n: int) -> list[Cell]:

@@ -5,22 +5,36 @@ records the learning curves; we do the same at laptop scale. Only one cell per i
 class (``Cell.unique()``, 6,466) is trained, with ``--seeds`` seeds each, and ``finalise``
 copies each class's numbers to all its members.
 
-Usage::
+Usage (from the repository root; the runs file is ``data/nb201_mnist1d_runs.jsonl.gz``)::
 
-    python -m nasdemo.nas.build_table --workers 2            # build (or resume) the partial file
-    python -m nasdemo.nas.build_table --finalise             # partial file -> shipped table
-    python -m nasdemo.nas.build_table --stats                # the quality figures
+    python -m nasdemo.nas.table.build --stats                # the quality figures
+    python -m nasdemo.nas.table.build --finalise --force     # runs -> the shipped table
+    python -m nasdemo.nas.table.build --workers 2 --partial /tmp/pilot.jsonl --limit 120
+                                                             # build (or resume) a runs file
 
 Runs are trained ``--population`` at a time as one vectorised model
-(``train.train_population``: K independent networks stacked along the channel axis), which
-pays PyTorch's per-op overhead once for K networks.
+(``population.train_population``: K independent networks stacked along the channel axis),
+which pays PyTorch's per-op overhead once for K networks.
 
-The partial file is append-only JSON lines, one finished run per line, flushed and synced
-as soon as its population ends: a crash loses at most the populations in flight, and a
-restart (here or on another machine, after committing the file) skips every run already in
-it. Each line holds the recipe it was trained with; mixing recipes in one file is refused.
-A line's ``seconds`` and ``cpu_seconds`` are its population's training time divided by the
-number of networks trained in it (``population`` says how many were trained together).
+The runs file (``--partial``) is append-only JSON lines, one finished run per line, flushed
+and synced as soon as its population ends: a crash loses at most the populations in flight,
+and a restart (here or on another machine, after committing the file) skips every run
+already in it. Each line holds the recipe it was trained with. A lock file next to it
+(``RunsLock``) keeps a second builder off it, and ``finalise`` refuses a run recorded twice
+or runs of different recipes, naming the lines. A line's ``seconds`` and ``cpu_seconds`` are
+its population's training time divided by the number of networks trained in it
+(``population`` says how many were trained together).
+
+The shipped runs are gzip-compressed. ``--stats`` and ``--finalise`` read them as they are;
+to resume or extend that build, decompress a copy and build into it, then compress it back::
+
+    gunzip -k data/nb201_mnist1d_runs.jsonl.gz  # -> data/nb201_mnist1d_runs.jsonl, git-ignored
+    python -m nasdemo.nas.table.build --workers 2 --population 16 \\
+        --partial data/nb201_mnist1d_runs.jsonl
+    gzip -9f data/nb201_mnist1d_runs.jsonl
+
+Finalising never destroys a file: ``--out`` the runs file is refused; the shipped table, or an
+existing file that is not a table this builder wrote, only with ``--force``.
 """
 
 from __future__ import annotations
@@ -33,21 +47,26 @@ import json
 import multiprocessing as mp
 import os
 import random
+import re
+import socket
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from .cell import Cell
-from .train import Recipe, train_population
+from ..cell import Cell
+from ..train import Recipe
+from .population import train_population
 
-__all__ = ["DEFAULT_PARTIAL", "DEFAULT_TABLE", "plan", "read_partial", "run_jobs",
-           "finalise", "quality", "main"]
+__all__ = ["DEFAULT_RUNS", "DEFAULT_TABLE", "plan", "read_runs", "check_runs", "read_partial",
+           "RunsLock", "run_jobs", "check_out", "is_table", "finalise", "quality", "main"]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_PARTIAL = DATA_DIR / "nb201_mnist1d_partial.jsonl"
-DEFAULT_TABLE = DATA_DIR / "nb201_mnist1d.csv.gz"
+_PACKAGE = Path(__file__).resolve().parents[2]  # nasdemo/
+#: The shipped table, installed with the package.
+DEFAULT_TABLE = _PACKAGE / "data" / "nb201_mnist1d.csv.gz"
+#: The runs it was finalised from: in the repository (not installed), gzip-compressed.
+DEFAULT_RUNS = _PACKAGE.parent / "data" / "nb201_mnist1d_runs.jsonl.gz"
 
 Job = tuple[str, int]  # (cell string, seed)
 
@@ -67,21 +86,75 @@ def plan(cells: Iterable[Cell], seeds: Iterable[int], order_seed: int = 0,
     return [(str(c), s) for c in head for s in seeds] + [(str(c), s) for s in seeds for c in rest]
 
 
-def read_partial(path: Path) -> list[dict[str, Any]]:
-    """The finished runs in a partial file; a torn last line (a crash mid-write) is skipped."""
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def read_runs(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The finished runs in a runs file, each with its line number: JSON lines, plain or
+    gzip-compressed (told by the first bytes, not the name). A torn line (a crash mid-write:
+    it starts like a run, ``{``, but is not complete JSON; a resume appends after it) is
+    skipped with a warning. Any other line that is not a JSON object with ``cell`` and
+    ``seed`` means the file is not a runs file: ``SystemExit`` naming the file and line, so
+    that a mistyped ``--partial`` (say a CSV of one's own) is never read as runs, nor
+    appended to."""
     if not path.exists():
         return []
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            line = line.strip()
-            if not line:
+    opener = gzip.open if _is_gzip(path) else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            lines = f.read().split("\n")
+    except (UnicodeDecodeError, OSError, EOFError) as e:
+        raise SystemExit(f"{path} is not a runs file (JSON lines written by this builder): "
+                         f"{e}") from None
+    runs = []
+    for n, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            if line.startswith("{"):  # torn by a crash (a resume then appends after it)
+                print(f"warning: {path}:{n} is not complete JSON (a run torn by a crash), "
+                      "ignored", file=sys.stderr)
                 continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                print(f"warning: {path}:{n} is not complete JSON, ignored", file=sys.stderr)
-    return rows
+            row = None
+        if not (isinstance(row, dict) and "cell" in row and "seed" in row):
+            raise SystemExit(f"{path}:{n} is not a run (a JSON object with 'cell' and "
+                             f"'seed'): {line[:60]!r}; --partial must name a runs file "
+                             "written by this builder")
+        runs.append((n, row))
+    return runs
+
+
+def check_runs(runs: list[tuple[int, dict[str, Any]]], path: Path) -> None:
+    """Refuse runs that would make a wrong table: one (cell, seed) run twice (what two
+    builders appending to one file produce; the table would average a run with itself and
+    its seed-vs-seed agreement would look perfect), or runs made with different recipes.
+    ``SystemExit`` naming the lines."""
+    first: dict[tuple[str, int], int] = {}
+    for n, row in runs:
+        key = (row["cell"], row["seed"])
+        if key in first:
+            raise SystemExit(f"{path}:{n} repeats the run on line {first[key]} (cell "
+                             f"{row['cell']}, seed {row['seed']}): remove one of the two "
+                             "lines (were two builders appending to this file?)")
+        first[key] = n
+    if runs:
+        n0, recipe0 = runs[0][0], runs[0][1].get("recipe")
+        for n, row in runs:
+            if row.get("recipe") != recipe0:
+                raise SystemExit(f"{path}:{n} was trained with recipe {row.get('recipe')}, "
+                                 f"but {path}:{n0} with {recipe0}: one runs file, one recipe")
+
+
+def read_partial(path: Path) -> list[dict[str, Any]]:
+    """The runs of a runs file (``read_runs``), checked by ``check_runs``."""
+    runs = read_runs(path)
+    check_runs(runs, path)
+    return [row for _, row in runs]
 
 
 # ----------------------------------------------------------------------------- running
@@ -94,7 +167,7 @@ def _init_worker(recipe: Recipe) -> None:
     torch.set_num_threads(1)
     global _RECIPE
     _RECIPE = recipe
-    from .data import load_mnist1d
+    from ..data import load_mnist1d
     load_mnist1d()  # generate once per process
 
 
@@ -124,8 +197,21 @@ def run_jobs(jobs: list[Job], recipe: Recipe, out: Path, workers: int = 1,
     number of networks trained in it, and ``population`` is that group's size.
     Prints progress (done/total, runs per minute, mean training seconds, ETA) every
     ``report_every`` runs or so.
+
+    ``out`` is held with a lock file (``RunsLock``) for the whole build, so a second builder
+    on the same file stops instead of duplicating runs. ``SystemExit`` if ``out`` is not a
+    runs file, holds duplicated runs or another recipe's, or is gzip-compressed and there is
+    work to do (runs are appended to plain JSON lines: decompress it first).
     """
+    if workers < 1 or population < 1:
+        raise ValueError(f"workers and population must be >= 1, got {workers}, {population}")
     out.parent.mkdir(parents=True, exist_ok=True)
+    with RunsLock(out):
+        _run_jobs_locked(jobs, recipe, out, workers, report_every, population)
+
+
+def _run_jobs_locked(jobs: list[Job], recipe: Recipe, out: Path, workers: int,
+                     report_every: int, population: int) -> None:
     done_rows = read_partial(out)
     for row in done_rows:
         if row.get("recipe") != recipe.as_dict():
@@ -139,6 +225,12 @@ def run_jobs(jobs: list[Job], recipe: Recipe, out: Path, workers: int = 1,
           flush=True)
     if not todo:
         return
+    if (out.exists() and _is_gzip(out)) or (not out.exists() and out.suffix == ".gz"):
+        plain = out.with_suffix("") if out.suffix == ".gz" else out.with_name(out.name + ".jsonl")
+        raise SystemExit(
+            f"{out} is gzip-compressed and runs are appended as plain JSON lines: resume "
+            f"from a decompressed copy, `gunzip -c {out} > {plain}` and `--partial {plain}`, "
+            f"then `gzip -9 -c {plain} > {out}` when it is done")
     # Repair a torn last line so the next append starts on a fresh line.
     if out.exists() and out.stat().st_size > 0:
         with open(out, "rb") as f:
@@ -148,7 +240,7 @@ def run_jobs(jobs: list[Job], recipe: Recipe, out: Path, workers: int = 1,
             with open(out, "a", encoding="utf-8") as f:
                 f.write("\n")
 
-    groups = [todo[k:k + population] for k in range(0, len(todo), max(1, population))]
+    groups = [todo[k:k + population] for k in range(0, len(todo), population)]
     start, n_done, train_s, cpu_s, n_trained, last = time.perf_counter(), 0, 0.0, 0.0, 0, 0
     with open(out, "a", encoding="utf-8") as f:
         for rows in _results(groups, recipe, workers):
@@ -171,6 +263,76 @@ def run_jobs(jobs: list[Job], recipe: Recipe, out: Path, workers: int = 1,
                 print(f"{total - len(todo) + n_done}/{total} runs  {60 * rate:.1f} runs/min  "
                       f"{train_s / per:.3f} s/run training ({cpu_s / per:.3f} CPU s)  "
                       f"elapsed {elapsed / 60:.1f} min  ETA {eta / 60:.1f} min", flush=True)
+
+
+class RunsLock:
+    """A lock file next to a runs file (``<runs file>.lock``) that keeps a second builder
+    off it: two builders appending to one file would train and record runs twice.
+
+    Taken atomically (``O_CREAT | O_EXCL``: of two builders starting together exactly one
+    creates the file) and holding ``<pid> <host>``; removed when the build ends, however it
+    ends (an error, Ctrl-C). A lock left by a builder that was killed outright (``kill -9``,
+    a power cut) is *stale*: if it names a process on this machine that no longer exists it
+    is removed with a warning and taken; if it names another machine, or cannot be read, the
+    builder stops and says which file to delete once you are sure no builder uses it.
+    """
+
+    def __init__(self, runs: Path) -> None:
+        self.path = runs.with_name(runs.name + ".lock")
+        self._mine = f"{os.getpid()} {socket.gethostname()}"
+
+    def __enter__(self) -> "RunsLock":
+        try:
+            self._create()
+        except FileExistsError:
+            holder = self._holder()
+            if not self._is_stale(holder):
+                raise self._held(holder) from None
+            print(f"warning: removing the stale lock {self.path} (process {holder} no longer "
+                  "runs)", file=sys.stderr)
+            self.path.unlink(missing_ok=True)
+            try:
+                self._create()
+            except FileExistsError:  # another builder took it in between
+                raise self._held(self._holder()) from None
+        return self
+
+    def _create(self) -> None:
+        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(self._mine + "\n")
+
+    def _held(self, holder: str) -> SystemExit:
+        return SystemExit(
+            f"{self.path.with_suffix('')} is being built by process {holder or '?'} (lock "
+            f"file {self.path}); wait for it to end, or delete the lock file if you are sure "
+            "no builder uses this runs file")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._holder() == self._mine:  # never remove a lock someone else took since
+            self.path.unlink(missing_ok=True)
+
+    def _holder(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    @staticmethod
+    def _is_stale(holder: str) -> bool:
+        """Whether ``holder`` names a process of this machine that no longer exists."""
+        if os.name == "nt":  # os.kill there terminates the process: never guess, ask
+            return False
+        parts = holder.split()
+        if len(parts) != 2 or not parts[0].isdigit() or parts[1] != socket.gethostname():
+            return False
+        try:
+            os.kill(int(parts[0]), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # it exists, as another user's process
+            pass
+        return False
 
 
 def _results(groups: list[list[Job]], recipe: Recipe,
@@ -205,15 +367,48 @@ def _cost(run: dict[str, Any]) -> float:
     return run.get("cpu_seconds") or run["seconds"]
 
 
-def finalise(partial: Path = DEFAULT_PARTIAL, out: Path = DEFAULT_TABLE,
-             min_seeds: int = 2) -> int:
+def is_table(path: Path) -> bool:
+    """Whether ``path`` is a table ``finalise`` wrote: gzip whose first line is ``COLUMNS``."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return f.readline().rstrip("\n") == ",".join(COLUMNS)
+    except (OSError, EOFError, UnicodeDecodeError):
+        return False
+
+
+def check_out(partial: Path, out: Path, force: bool = False) -> None:
+    """Refuse a ``finalise`` that would destroy a file: ``out`` the runs file itself (never
+    allowed: the runs are the only copy of the training), or, without ``force``, the
+    shipped table (``DEFAULT_TABLE``) or an existing file that is not a table we wrote."""
+    if out.exists() and partial.exists() and os.path.samefile(out, partial):
+        raise SystemExit(f"--out {out} is the runs file itself: finalising would replace the "
+                         "runs with the table; give --out another file")
+    if not out.exists() or force:
+        return
+    if DEFAULT_TABLE.exists() and os.path.samefile(out, DEFAULT_TABLE):
+        raise SystemExit(f"{out} is the shipped table; to replace it pass --force (and update "
+                         "its data card), or write elsewhere with --out FILE")
+    if not is_table(out):
+        raise SystemExit(f"{out} exists and is not a table written by this builder; refusing "
+                         "to overwrite it (choose another --out, or pass --force)")
+
+
+def finalise(partial: Path | None = None, out: Path | None = None, min_seeds: int = 2,
+             force: bool = False) -> int:
     """Write the shipped table: one CSV row for each of the 15,625 cells, holding its
     isomorphism class's results (gzip-compressed). Per-seed values are ``;``-separated, a
     seed's learning curve ``:``-separated; ``seconds`` is the mean training cost per run
-    (``_cost``). Returns the number of rows written.
+    (``_cost``). ``partial`` defaults to ``DEFAULT_RUNS``, ``out`` to ``DEFAULT_TABLE``.
+    Returns the number of rows written.
 
-    Raises ``SystemExit`` if some class has fewer than ``min_seeds`` runs.
+    Raises ``SystemExit`` before writing anything if ``check_out`` refuses ``out``, if the
+    runs file is not one, holds a run twice or mixes recipes (``check_runs``), or if some
+    class has fewer than ``min_seeds`` runs. The table is written to a temporary file and
+    renamed over ``out``, so an interrupted finalise leaves ``out`` as it was.
     """
+    partial = DEFAULT_RUNS if partial is None else partial
+    out = DEFAULT_TABLE if out is None else out
+    check_out(partial, out, force)
     by_cell = _group(read_partial(partial))
     rep_of = {c.canonical(): c for c in Cell.unique()}
     missing = [str(c) for c in rep_of.values() if len(by_cell.get(str(c), [])) < min_seeds]
@@ -238,8 +433,10 @@ def finalise(partial: Path = DEFAULT_PARTIAL, out: Path = DEFAULT_TABLE,
             ";".join(":".join(f"{v:g}" for v in r["val_curve"]) for r in runs),
         ])
     out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:
+    tmp = out.with_name(out.name + ".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=9) as f:
         f.write(buf.getvalue())
+    os.replace(tmp, out)
     return len(Cell.all())
 
 
@@ -351,31 +548,52 @@ def add_recipe_args(p: argparse.ArgumentParser) -> None:
                        help=f"recipe: {k} (default {v})")
 
 
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``low``, or an error saying so."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
+        return n
+    return parse
+
+
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m nasdemo.nas.build_table",
+    p = argparse.ArgumentParser(prog="python -m nasdemo.nas.table.build",
                                 description=__doc__.split("\n\n")[0])
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--workers", type=_at_least(1), default=os.cpu_count() or 1,
                    help="processes, one thread each (default: all cores)")
-    p.add_argument("--seeds", type=int, default=2, help="seeds per unique cell (default 2)")
-    p.add_argument("--population", type=int, default=32,
+    p.add_argument("--seeds", type=_at_least(1), default=2,
+                   help="seeds per unique cell (default 2)")
+    p.add_argument("--population", type=_at_least(1), default=32,
                    help="networks trained together as one vectorised model (default 32)")
-    p.add_argument("--partial", type=Path, default=DEFAULT_PARTIAL,
-                   help="append-only JSON-lines results file")
+    p.add_argument("--partial", type=Path, default=DEFAULT_RUNS,
+                   help="the runs file: append-only JSON lines (reading also .gz)")
     p.add_argument("--out", type=Path, default=DEFAULT_TABLE, help="the finalised table")
-    p.add_argument("--limit", type=int, default=None,
+    p.add_argument("--force", action="store_true",
+                   help="with --finalise: replace the shipped table, or a file that is not a "
+                        "table this builder wrote")
+    p.add_argument("--limit", type=_at_least(1), default=None,
                    help="only the first N unique cells of the (shuffled) plan: a pilot")
-    p.add_argument("--pilot", type=int, default=120,
+    p.add_argument("--pilot", type=_at_least(0), default=120,
                    help="train this many cells with all seeds first (default 120)")
     p.add_argument("--finalise", action="store_true", help="write the table and stop")
     p.add_argument("--stats", action="store_true", help="print quality figures and stop")
     add_recipe_args(p)
     args = p.parse_args(argv)
+    try:
+        recipe = recipe_from_args(args)
+    except ValueError as e:  # Recipe checks its own fields; name the flag
+        p.error(re.sub(r"Recipe\.(\w+)", lambda m: "--" + m[1].replace("_", "-"), str(e)))
 
     if args.stats:
         print(format_quality(quality(read_partial(args.partial))))
         return
     if args.finalise:
-        n = finalise(args.partial, args.out, min_seeds=args.seeds)
+        n = finalise(args.partial, args.out, min_seeds=args.seeds, force=args.force)
         size = args.out.stat().st_size
         print(f"wrote {n} rows to {args.out} ({size / 1e6:.2f} MB)")
         print(format_quality(quality(read_partial(args.partial))))
@@ -385,8 +603,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.limit is not None:
         cells = cells[:args.limit]
     jobs = plan(cells, range(args.seeds), pilot=args.pilot)
-    run_jobs(jobs, recipe_from_args(args), args.partial, workers=args.workers,
-             population=args.population)
+    run_jobs(jobs, recipe, args.partial, workers=args.workers, population=args.population)
     print(format_quality(quality(read_partial(args.partial))), flush=True)
 
 

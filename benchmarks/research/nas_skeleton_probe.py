@@ -1,18 +1,20 @@
-"""Probe the table's network skeleton and initialisation (see benchmarks/nas_pilot.md).
+"""Probe the table's network skeleton and initialisation (see benchmarks/research/nas_pilot.md).
 
 Trains the first ``--cells`` cells of ``Cell.unique()`` after ``random.Random(0).shuffle`` (the
-cells ``build_table --limit N`` pilots; disconnected ones skipped) with one seed, 16 at a time,
-exactly as the builder does (``nasdemo.nas.train.train_population``) but with any ``Recipe``
-field overridden, e.g. more cells per stage (``--n-cells 2``). ``--init keyed`` instead re-draws
-every layer's initial weights from a generator keyed by (seed, the layer's place in the
-skeleton, and for a cell op its edge and op name), so that within one seed all cells start from
-the same stem, reductions and classifier, and cells sharing an op on an edge start from the same
-weights for it ("common random numbers": does correlating the runs of one seed make its ranking
-of the cells more reproducible?). Run one process per seed, then ``stats``:
+cells ``table.build --limit N`` pilots; disconnected ones skipped) with one seed, 16 at a time,
+exactly as the builder does (``nasdemo.nas.table.population.train_population``) but with any
+``Recipe`` field overridden, e.g. more cells per stage (``--n-cells 2``). ``--init keyed``
+instead re-draws every layer's initial weights from a generator keyed by (seed, the layer's
+place in the skeleton, and for a cell op its edge and op name), so that within one seed all
+cells start from the same stem, reductions and classifier, and cells sharing an op on an edge
+start from the same weights for it ("common random numbers": does correlating the runs of one
+seed make its ranking of the cells more reproducible?). Run one process per seed, then
+``stats``:
 
-    python benchmarks/nas_skeleton_probe.py run --seed 0 --out /tmp/p.0.jsonl [--n-cells 2] &
-    python benchmarks/nas_skeleton_probe.py run --seed 1 --out /tmp/p.1.jsonl [--n-cells 2]
-    python benchmarks/nas_skeleton_probe.py stats /tmp/p
+    python benchmarks/research/nas_skeleton_probe.py run --seed 0 --out /tmp/p.0.jsonl \
+        [--n-cells 2] &
+    python benchmarks/research/nas_skeleton_probe.py run --seed 1 --out /tmp/p.1.jsonl [--n-cells 2]
+    python benchmarks/research/nas_skeleton_probe.py stats /tmp/p
 
 One thread per process: run it under ``nice``.
 """
@@ -28,10 +30,11 @@ import zlib
 
 import torch
 
-import nasdemo.nas.train as train
-from nasdemo.nas.build_table import format_quality, quality
+import nasdemo.nas.table.population as population
 from nasdemo.nas.cell import Cell
 from nasdemo.nas.network import CellModule, Network
+from nasdemo.nas.table.build import format_quality, quality
+from nasdemo.nas.train import Recipe
 
 
 def _reset(module: torch.nn.Module, seed: int, key: str) -> None:
@@ -71,22 +74,22 @@ def cmd_run(a: argparse.Namespace) -> None:
     cells = [c for c in cells[:a.cells] if not c.is_disconnected]
     overrides = {k: getattr(a, k) for k in ("epochs", "n_cells", "channels", "batch_size", "lr")
                  if getattr(a, k) is not None}
-    recipe = train.Recipe(**overrides)
+    recipe = Recipe(**overrides)
     print(recipe, flush=True)
-    network, threads = train.Network, torch.get_num_threads()
+    network, threads = population.Network, torch.get_num_threads()
     torch.set_num_threads(1)
     if a.init == "keyed":
-        train.Network = KeyedNetwork  # what train_population builds each model from
+        population.Network = KeyedNetwork  # what train_population builds each model from
     start = time.process_time()
     try:
         with open(a.out, "w") as f:
             for g in range(0, len(cells), 16):
                 group = cells[g:g + 16]
-                for r in train.train_population(group, [a.seed] * len(group), recipe,
+                for r in population.train_population(group, [a.seed] * len(group), recipe,
                                                 device="cpu"):
                     f.write(json.dumps(r.as_dict()) + "\n")
     finally:
-        train.Network = network
+        population.Network = network
         torch.set_num_threads(threads)
     print(f"init {a.init} seed {a.seed}: {time.process_time() - start:.1f} CPU s")
 

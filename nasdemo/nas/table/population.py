@@ -26,19 +26,29 @@ no global gradient clipping) every model trains exactly as it would alone, up to
 floating-point rounding. ``from_networks`` / ``to_network`` copy weights (and BN running
 statistics) between slot k and a standalone ``Network``: the equivalence tests compare the
 two, and training starts from K standalone networks made with their own seeds.
+
+``train_population`` trains K cells so, with the table's ``Recipe``: it is how the table is
+built (``nasdemo.nas.table.build``), and ``nasdemo.nas.train_cell`` is a population of one.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Iterator, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .cell import EDGES, N_NODES, Cell
-from .network import AvgPool3, CellModule, HalvingPool, Network, ResidualReduction
+from ...utils import get_device
+from ..cell import EDGES, N_NODES, Cell
+from ..data import Splits, load_mnist1d
+from ..network import (AvgPool3, CellModule, HalvingPool, Network, ResidualReduction,
+                       count_flops, count_params)
+from ..train import Recipe, RunResult, chance_accuracy
 
-__all__ = ["PopulationNetwork"]
+__all__ = ["PopulationNetwork", "train_population", "evaluate_population"]
 
 _CONV_KERNELS = {"nor_conv_1x1": 1, "nor_conv_3x3": 3}
 
@@ -258,3 +268,109 @@ def _head_name(name: str, net: Network) -> str:
 # Keep ResidualReduction's attribute names and GroupedResidualReduction's in step.
 assert {n for n, _ in ResidualReduction(1, 1).named_children()} == \
     {n for n, _ in GroupedResidualReduction(1, 1, 1).named_children()}
+
+
+# ----------------------------------------------------------------- training K cells at once
+def train_population(cells: Sequence[Cell | str], seeds: Sequence[int],
+                     recipe: Recipe = Recipe(), device: str | torch.device | None = None,
+                     data: Splits | None = None) -> list[RunResult]:
+    """Train ``cells[k]`` with seed ``seeds[k]``, for every k, as one ``PopulationNetwork``.
+
+    Model k starts from the weights ``Network(cells[k])`` gets under ``torch.manual_seed(
+    seeds[k])`` and draws its own batch order from a generator seeded with ``seeds[k]``; the
+    loss is the sum of the models' mean cross-entropies and the optimiser is elementwise, so
+    each model trains as it would alone (up to float rounding), whatever else is in the
+    population. Disconnected cells are left out of it and get chance accuracy and 0 s.
+
+    ``params`` and ``flops`` are the standalone network's. ``seconds`` and ``cpu_seconds``
+    are the population's wall and process-CPU training time divided by the number of models
+    trained: the cost per run of building the table this way (every model gets the same).
+    Leaves the caller's global torch RNG state untouched.
+    """
+    cells = [Cell.from_string(c) if isinstance(c, str) else c for c in cells]
+    seeds = list(seeds)
+    if len(seeds) != len(cells):
+        raise ValueError(f"got {len(cells)} cells but {len(seeds)} seeds")
+    dev = get_device(device)
+    data = (data or load_mnist1d()).to(dev)
+    nets = []
+    for cell, seed in zip(cells, seeds):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            nets.append(Network(cell, recipe.channels, recipe.n_cells,
+                                stem_stride=recipe.stem_stride).to(dev))
+    sizes = [(count_params(n), count_flops(n)) for n in nets]
+    live = [k for k, c in enumerate(cells) if not c.is_disconnected]
+
+    curves: dict[int, list[float]] = {}
+    tests: dict[int, float] = {}
+    seconds = cpu = 0.0
+    if live:
+        start, cpu_start = time.perf_counter(), time.process_time()
+        pop = PopulationNetwork.from_networks([nets[k] for k in live])
+        gens = [torch.Generator().manual_seed(seeds[k]) for k in live]
+        live_curves = _fit(pop, gens, recipe, data)
+        live_tests = evaluate_population(pop, data.x_test, data.y_test)
+        seconds = (time.perf_counter() - start) / len(live)
+        cpu = (time.process_time() - cpu_start) / len(live)
+        for m, k in enumerate(live):
+            curves[k] = [c[m] for c in live_curves]
+            tests[k] = live_tests[m]
+
+    chance_val, chance_test = chance_accuracy(data)
+    results = []
+    for k, (cell, seed) in enumerate(zip(cells, seeds)):
+        curve = curves.get(k, [chance_val] * recipe.epochs)
+        results.append(RunResult(str(cell), seed, curve, curve[-1], tests.get(k, chance_test),
+                                 *sizes[k], seconds if k in curves else 0.0,
+                                 cpu if k in curves else 0.0, recipe.as_dict()))
+    return results
+
+
+def _fit(pop: PopulationNetwork, gens: list[torch.Generator], recipe: Recipe,
+         data: Splits) -> list[list[float]]:
+    """Train ``pop`` in place with ``recipe``, model k's batches drawn with ``gens[k]``;
+    returns the validation accuracies after each epoch, ``[epoch][model]``."""
+    if recipe.optimizer == "sgd":
+        opt: torch.optim.Optimizer = torch.optim.SGD(
+            pop.parameters(), lr=recipe.lr, momentum=recipe.momentum, nesterov=True,
+            weight_decay=recipe.weight_decay)
+    else:
+        opt = torch.optim.AdamW(pop.parameters(), lr=recipe.lr,
+                                weight_decay=recipe.weight_decay)
+    n = len(data.y_train)
+    total = recipe.epochs * math.ceil(n / recipe.batch_size)
+    # Cosine decay to zero over all steps (NAS-Bench-201, Section 2.3).
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda t: 0.5 * (1.0 + math.cos(math.pi * t / total)))
+    dev = data.x_train.device
+    curve = []
+    for _ in range(recipe.epochs):
+        pop.train()
+        # perms[:, i]: the i-th sample of this epoch for each model, Tensor[n, K].
+        perms = torch.stack([torch.randperm(n, generator=g) for g in gens], dim=1).to(dev)
+        for s in range(0, n, recipe.batch_size):
+            idx = perms[s:s + recipe.batch_size]
+            x = data.x_train[idx].flatten(1, 2)  # [b, K, C_in, L] -> [b, K*C_in, L]
+            logits = pop(x)  # [b, K, classes]
+            # Sum over models of each model's mean loss: model k's gradient is its own.
+            loss = F.cross_entropy(logits.flatten(0, 1), data.y_train[idx].flatten(),
+                                   reduction="sum") / len(idx)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+        curve.append(evaluate_population(pop, data.x_val, data.y_val))
+    return curve
+
+
+@torch.no_grad()
+def evaluate_population(pop: PopulationNetwork, x: Tensor, y: Tensor,
+                        batch_size: int = 500) -> list[float]:
+    """Accuracy in percent of each model of ``pop`` on the same ``(x, y)`` (eval mode)."""
+    pop.eval()
+    correct = torch.zeros(pop.k, dtype=torch.long, device=x.device)
+    for s in range(0, len(y), batch_size):
+        xb = x[s:s + batch_size].repeat(1, pop.k, 1)  # every model sees the same signals
+        correct += (pop(xb).argmax(2) == y[s:s + batch_size, None]).sum(0)
+    return (100.0 * correct / len(y)).tolist()

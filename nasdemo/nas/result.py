@@ -1,4 +1,5 @@
-"""What every architecture search returns, and the simplest search of all.
+"""What every architecture search returns, and what each search shares: its budget check and
+its query of the benchmark.
 
 A search on a tabular benchmark is a sequence of queries; ``SearchResult`` keeps them in
 order (``history``) so the same run can be replayed as a best-so-far curve, a scatter of every
@@ -19,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from .benchmark import Benchmark
-from .cell import Cell, as_rng
+from .cell import Cell
 
-__all__ = ["SearchResult", "random_search", "evaluate"]
+__all__ = ["SearchResult", "check_budget", "evaluate"]
 
 
 @dataclass
@@ -66,25 +67,9 @@ def check_budget(budget: int, minimum: int = 1) -> int:
 
 
 def evaluate(bench: Benchmark, cell: Cell, rng: random.Random, noisy: bool) -> float:
-    """One simulated training run: the table's mean validation accuracy, or with ``noisy``
-    one seed's, drawn with ``rng``."""
+    """One simulated training run of ``cell``, as every search makes it: the table's mean
+    validation accuracy, or with ``noisy`` one seed's, drawn with ``rng`` (one counted
+    query)."""
     if noisy:
         return bench.query(cell, seed=rng.randrange(bench.n_seeds))
     return bench.query(cell)
-
-
-def random_search(bench: Benchmark, budget: int, seed: int = 0, *,
-                  noisy: bool = False) -> SearchResult:
-    """Sample ``budget`` cells uniformly from the 15,625 (with replacement, as a real random
-    search would) and keep the best. The baseline every NAS method must beat (Li & Talwalkar
-    2019; Real et al. 2019, Figure 3)."""
-    budget = check_budget(budget)
-    if noisy and bench.n_seeds == 0:
-        raise ValueError(f"noisy=True needs per-seed results; table {bench.name!r} has none")
-    rng = as_rng(seed)
-    bench.reset()
-    history = []
-    for _ in range(budget):
-        cell = Cell.random(rng)
-        history.append((cell, evaluate(bench, cell, rng, noisy)))
-    return SearchResult("random search", history, seed, bench.seconds)
