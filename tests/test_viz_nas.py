@@ -11,8 +11,8 @@ import pytest  # noqa: E402
 
 from nasdemo import viz  # noqa: E402
 from nasdemo.nas import Benchmark, Cell, random_search  # noqa: E402
-from nasdemo.viz.nas import (SHORT_OPS, cell_designer, cell_table, plot_learning_curves,  # noqa: E402
-                             plot_run_models, short_cell)
+from nasdemo.viz.nas import (  # noqa: E402
+    SHORT_OPS, cell_designer, cell_table, plot_learning_curves, plot_run_models, short_cell)
 
 LONGEST = Cell(["skip_connect"] * 6)  # the longest cell string, 95 characters
 
