@@ -16,7 +16,7 @@ Algorithm 1 of the paper, line by line::
 The non-aging variant (``aging=False``) removes the *worst* model instead: classic tournament
 selection. The paper's evidence that it is worse does not come from the large runs of its
 Figure 3 (20,000 models each, comparing aging evolution with RL and random search only) but
-from small-compute experiments: searches on CPU with tiny models (N=1, F=8) on gray-scale
+from small-compute experiments: searches run on CPU, with small models, on gray-scale
 CIFAR-10, aging against non-aging for several P and S, where most settings favoured aging,
 repeated on other datasets and search spaces (arXiv version, Figure 7 and Supplement B), and a
 toy search space whose only difficulty is a noisy evaluation (Supplement C). Their explanation:
