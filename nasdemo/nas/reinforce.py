@@ -1,5 +1,11 @@
-"""REINFORCE: architecture search as reinforcement learning (Zoph & Le 2017; NASNet, Zoph et
-al. 2018), the RL baseline of AmoebaNet's Figure 3.
+"""REINFORCE: architecture search as reinforcement learning (Zoph & Le 2017), as NAS-Bench-201
+runs it for its RL baseline.
+
+This is *not* the RL baseline of AmoebaNet's Figure 3. Real et al. ran Zoph et al.'s (2018)
+NASNet controller: an LSTM that builds each block of a NASNet cell by choosing its two input
+hidden states as well as its ops, trained with Proximal Policy Optimization (PPO). Here the
+policy only chooses the op on each of a NAS-Bench-201 cell's six edges (the cell has no inputs
+to choose) and is trained with plain REINFORCE, one sampled cell per step.
 
 A controller is a policy over architectures. Each step it samples a cell a ~ pi_theta, the
 cell is "trained" (a table query), and its accuracy R is the reward. Williams' REINFORCE
@@ -12,10 +18,11 @@ without biasing the gradient (NAS-Bench-201's REINFORCE uses m = 0.9). We minimi
 -(R - b) log pi(a) with Adam.
 
 Two controllers:
-- ``"softmax"``: independent logits per edge, pi(a) = prod_e softmax(theta_e)[a_e]
-  (NAS-Bench-201's baseline);
-- ``"lstm"``: NASNet's sequence controller: an LSTM emits the six ops one after another, each
-  step fed the embedding of the previous choice, so later choices can depend on earlier ones.
+- ``"softmax"`` (the default): independent logits per edge,
+  pi(a) = prod_e softmax(theta_e)[a_e] (NAS-Bench-201's baseline);
+- ``"lstm"``: a sequence controller in the style of NASNet's: an LSTM emits the six ops one
+  after another, each step fed the embedding of the previous choice, so later choices can
+  depend on earlier ones (NASNet's also emits inputs, and is trained with PPO).
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ class SoftmaxPolicy(nn.Module):
 
 
 class LSTMPolicy(nn.Module):
-    """NASNet-style controller: an LSTM cell unrolled over the six edges; step t reads the
+    """NASNet-style controller (ops only, trained here with REINFORCE, not PPO): an LSTM cell unrolled over the six edges; step t reads the
     embedding of the op chosen at t-1 (a learned start token at t=0) and a linear head turns
     its hidden state into the logits of edge t's op."""
 
