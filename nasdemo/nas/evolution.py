@@ -56,7 +56,7 @@ def aging_evolution(bench: Benchmark, budget: int, seed: int = 0, *, population_
 
     Defaults P=10, S=3 are NAS-Bench-201's REA setting (the paper's own large runs used
     P=100, S=25 over 20,000 models). ``noisy`` makes each training a single random seed's
-    result (see ``nasdemo.nas.search``). ``record`` keeps a ``Cycle`` per cycle in
+    result (see ``nasdemo.nas.result``). ``record`` keeps a ``Cycle`` per cycle in
     ``result.info["cycles"]``. The mutation is ``Cell.mutate``: one edge's op replaced by a
     different op (on this cell that covers both of the paper's kinds, see ``Cell.mutate``).
     """
