@@ -59,7 +59,7 @@ def test_long_y_in_the_last_short_batch_is_a_clear_error():
 
 def test_wrong_length_in_a_full_batch_names_the_objective():
     opt = RandomSearch(SPHERE.bounds, seed=0, batch_size=4)
-    with pytest.raises(ValueError, match="objective 'sphere' returned 3 values for 4 points"):
+    with pytest.raises(ValueError, match="objective 'sphere': got 4 points but 3 values"):
         minimize(dataclasses.replace(SPHERE, fn=lambda X: X[:3, 0]), opt, 10)
 
 
@@ -97,7 +97,7 @@ def test_objective_returning_none_names_the_objective():
     def my_simulation(X):
         SPHERE(X)  # forgot the return
 
-    with pytest.raises(TypeError, match="objective 'my_simulation' returned None"):
+    with pytest.raises(TypeError, match="objective 'my_simulation': got None instead of a Tensor"):
         minimize(my_simulation, RandomSearch(SPHERE.bounds), budget=5)
 
 

@@ -34,6 +34,7 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
+from ..utils import check_int, check_number, check_positive
 from .base import Optimizer
 from .gp import GP, check_kernel, few_threads, lbfgs_box
 
@@ -189,24 +190,22 @@ class BayesOpt(Optimizer):
         super().__init__(bounds, seed, device)
         self.acquisition = check_acquisition(acquisition)
         self.kernel = check_kernel(kernel)
-        if n_init is None:
-            n_init = max(5, 2 * self.dim)
-        if not isinstance(n_init, int) or isinstance(n_init, bool) or n_init < 1:
-            raise ValueError(f"n_init must be a positive integer, got {n_init!r}")
-        if beta < 0:
-            raise ValueError(f"beta must be >= 0, got {beta}")
-        if noise_var is not None and noise_var <= 0:
-            raise ValueError(f"noise_var must be positive or None, got {noise_var}")
-        if min(fit_restarts, n_candidates, n_starts, max_iter) < 1 or n_best_starts < 0:
-            raise ValueError("fit_restarts, n_candidates, n_starts and max_iter must be >= 1")
-        if xi is None:
-            xi = 0.01 if acquisition == "pi" else 0.0
+        n_init = check_int(max(5, 2 * self.dim) if n_init is None else n_init, "n_init")
+        beta = check_number(beta, "beta", minimum=0)
+        xi = (0.01 if acquisition == "pi" else 0.0) if xi is None else check_number(xi, "xi")
+        if noise_var is not None:
+            noise_var = check_positive(noise_var, "noise_var")
+        fit_restarts = check_int(fit_restarts, "fit_restarts")
+        n_candidates = check_int(n_candidates, "n_candidates")
+        n_starts = check_int(n_starts, "n_starts")
+        n_best_starts = check_int(n_best_starts, "n_best_starts", minimum=0)
+        max_iter = check_int(max_iter, "max_iter")
         self.n_init, self.beta, self.xi, self.noise_var = n_init, beta, xi, noise_var
         self.fit_restarts, self.n_candidates, self.max_iter = fit_restarts, n_candidates, max_iter
         self.n_starts, self.n_best_starts = n_starts, n_best_starts
         self.keep_models = keep_models
         # Initial design: the first n_init points of a scrambled Sobol sequence.
-        self._sobol = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=seed)
+        self._sobol = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=self.seed)
         self._design = self._sobol.draw(n_init, dtype=torch.float64).to(self.device)
         self._n_design_asked = 0
         self.X = torch.empty(0, self.dim, dtype=torch.float64, device=self.device)

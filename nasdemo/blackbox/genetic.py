@@ -102,14 +102,13 @@ vector itself. :meth:`GeneticAlgorithm.permutation` makes a permutation GA over 
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor
 
 from . import ga_operators as ops
-from ..utils import few_threads
+from ..utils import check_int, check_number, check_positive, check_prob, few_threads
 from .base import Optimizer
 
 __all__ = ["GeneticAlgorithm"]
@@ -183,13 +182,12 @@ class GeneticAlgorithm(Optimizer):
         L = self.genome_length = self.encoding.length
 
         # ---- population and rates
-        _int(pop_size, "pop_size", 2)
+        pop_size = check_int(pop_size, "pop_size", minimum=2)
         self.pop_size = pop_size
         if selection not in _SELECTIONS:
             raise ValueError(f"selection must be one of {_SELECTIONS}, got {selection!r}")
-        _int(tournament_size, "tournament_size", 1)
-        if isinstance(rank_pressure, bool) or not isinstance(rank_pressure, (int, float)) \
-                or not 1.0 <= rank_pressure <= 2.0:
+        tournament_size = check_int(tournament_size, "tournament_size", minimum=1)
+        if check_number(rank_pressure, "rank_pressure", minimum=1.0) > 2.0:
             raise ValueError(f"rank_pressure must be in [1, 2], got {rank_pressure!r}")
         self.selection, self.tournament_size = selection, tournament_size
         self.rank_pressure = float(rank_pressure)
@@ -206,29 +204,25 @@ class GeneticAlgorithm(Optimizer):
         if (crossover == "one_point" and L < 2) or (crossover == "two_point" and L < 3):
             raise ValueError(f"{crossover} crossover needs a longer genome (length {L})")
         mutation_rate = 1.0 / L if mutation_rate is None else mutation_rate
-        for name, p in (("crossover_rate", crossover_rate), ("mutation_rate", mutation_rate),
-                        ("mutation_prob", mutation_prob)):
-            ops._check_prob(p, name)
+        crossover_rate = check_prob(crossover_rate, "crossover_rate")
+        mutation_rate = check_prob(mutation_rate, "mutation_rate")
+        mutation_prob = check_prob(mutation_prob, "mutation_prob")
         if crossover_rate == 0 and (mutation_rate == 0 or mutation_prob == 0):
             raise ValueError("with crossover_rate = 0 and no mutation the children would "
                              "never differ from their parents")
-        if not (isinstance(mutation_sigma, (int, float)) and mutation_sigma > 0):
-            raise ValueError(f"mutation_sigma must be positive, got {mutation_sigma!r}")
-        if not (isinstance(blend_alpha, (int, float)) and blend_alpha >= 0):
-            raise ValueError(f"blend_alpha must be >= 0, got {blend_alpha!r}")
-        if not (isinstance(sbx_eta, (int, float)) and sbx_eta >= 0):
-            raise ValueError(f"sbx_eta must be >= 0, got {sbx_eta!r}")
-        self.crossover, self.crossover_rate = crossover, float(crossover_rate)
-        self.mutation, self.mutation_rate = mutation, float(mutation_rate)
-        self.mutation_prob, self.mutation_sigma = float(mutation_prob), float(mutation_sigma)
-        self.blend_alpha, self.sbx_eta = float(blend_alpha), float(sbx_eta)
+        self.crossover, self.crossover_rate = crossover, crossover_rate
+        self.mutation, self.mutation_rate = mutation, mutation_rate
+        self.mutation_prob = mutation_prob
+        self.mutation_sigma = check_positive(mutation_sigma, "mutation_sigma")
+        self.blend_alpha = check_number(blend_alpha, "blend_alpha", minimum=0)
+        self.sbx_eta = check_number(sbx_eta, "sbx_eta", minimum=0)
 
         # ---- insertion
         if insertion not in _INSERTIONS:
             raise ValueError(f"insertion must be one of {_INSERTIONS}, got {insertion!r}")
         if insertion == "elitist":
             n_elite = 1 if n_elite is None else n_elite
-            _int(n_elite, "n_elite", 1)
+            n_elite = check_int(n_elite, "n_elite", minimum=1)
             if n_elite >= pop_size:
                 raise ValueError(f"n_elite must be below pop_size ({pop_size}), got {n_elite}")
             self.n_children = pop_size - n_elite
@@ -237,7 +231,7 @@ class GeneticAlgorithm(Optimizer):
                 raise ValueError("n_elite applies to insertion='elitist' only")
             n_elite = 0
             if insertion == "steady_state":
-                _int(n_offspring, "n_offspring", 1)
+                n_offspring = check_int(n_offspring, "n_offspring", minimum=1)
                 if n_offspring > pop_size:
                     raise ValueError(f"n_offspring must be at most pop_size ({pop_size}), got "
                                      f"{n_offspring}")
@@ -264,10 +258,8 @@ class GeneticAlgorithm(Optimizer):
         if repair is not None and constraint_handling != "repair":
             raise ValueError("a repair function needs constraint_handling='repair'")
         if constraint_handling == "penalty":
-            if penalty is None or isinstance(penalty, bool) or \
-                    not isinstance(penalty, (int, float)) or not 0 < penalty < math.inf:
-                raise ValueError("constraint_handling='penalty' needs a positive penalty "
-                                 f"coefficient (F = f + penalty * violation), got {penalty!r}")
+            penalty = check_positive(penalty, "the penalty coefficient (F = f + penalty * "
+                                     "violation) of constraint_handling='penalty'")
         elif penalty is not None:
             raise ValueError("penalty applies to constraint_handling='penalty' only")
         self.constraint, self.constraint_handling = constraint, constraint_handling
@@ -291,7 +283,7 @@ class GeneticAlgorithm(Optimizer):
     def bits(cls, n_bits: int, seed: int = 0, **options: Any) -> "GeneticAlgorithm":
         """A GA on bit strings of length ``n_bits`` whose phenotype is the 0/1 vector itself
         (bounds ``[0, 1]`` per bit, one bit each): OneMax, knapsack, feature subsets."""
-        _int(n_bits, "n_bits", 1)
+        n_bits = check_int(n_bits, "n_bits", minimum=1)
         for key in ("bits", "precision", "encoding"):
             if key in options:
                 raise ValueError(f"GeneticAlgorithm.bits fixes {key!r}")
@@ -300,8 +292,7 @@ class GeneticAlgorithm(Optimizer):
     @classmethod
     def permutation(cls, n: int, seed: int = 0, **options: Any) -> "GeneticAlgorithm":
         """A GA on permutations of ``0..n-1`` (tours, orderings)."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-            raise ValueError(f"a permutation needs n >= 2 elements, got {n!r}")
+        n = check_int(n, "a permutation's n", minimum=2)
         if "encoding" in options:
             raise ValueError("GeneticAlgorithm.permutation fixes the encoding")
         return cls([[0.0] * n, [n - 1.0] * n], seed, encoding="permutation", **options)
@@ -480,35 +471,21 @@ class GeneticAlgorithm(Optimizer):
                          "v": v, "X": X}
         return X.clone()
 
-    def tell(self, X: Tensor, y: Tensor) -> None:
-        """Report the values of the individuals from the last ``ask()`` (all, in order).
+    def _check_points(self, X: Tensor) -> Tensor:
+        """``tell`` must get back the individuals of the last ``ask()``: all, in order."""
+        return self._expect_asked(X, None if self._pending is None else self._pending["X"])
 
-        ``best_x`` / ``best_y`` track the best *feasible* individual (all are feasible
-        without a constraint)."""
-        if self._pending is None:
-            raise ValueError("GeneticAlgorithm.tell: call ask() first (tell expects the "
-                             "individuals it returned)")
-        Xp = self._pending["X"]
-        X = torch.as_tensor(X, dtype=torch.float64, device=self.device)
-        if X.shape != Xp.shape or not torch.equal(X, Xp):
-            raise ValueError(f"GeneticAlgorithm.tell expects exactly the {Xp.shape[0]} points "
-                             f"of the last ask(), in the same order; got a tensor of shape "
-                             f"{list(X.shape)} that differs")
-        y = torch.as_tensor(y, dtype=torch.float64, device=self.device).reshape(-1)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"tell: got {X.shape[0]} points but {y.shape[0]} values")
-        if not torch.isfinite(y).all():
-            raise ValueError("tell: objective values must be finite (got NaN or inf)")
-        v = self.violation_of(X)
-        feasible = v <= 0
-        if bool(feasible.any()):
-            i = int(torch.argmin(torch.where(feasible, y, torch.inf)))
-            if y[i].item() < self.best_y:
-                self.best_y, self.best_x = y[i].item(), X[i].clone()
+    def _update_best(self, X: Tensor, values: list[float]) -> None:
+        """``best_x`` / ``best_y`` track the best *feasible* individual (all are feasible
+        without a constraint); the violations are kept for ``_tell``."""
+        v = self._pending["v_told"] = self.violation_of(X)
+        feasible = (v <= 0).tolist()
+        told = [i for i, ok in enumerate(feasible) if ok]
+        if told:
+            i = min(told, key=values.__getitem__)
+            if values[i] < self.best_y:
+                self.best_y, self.best_x = values[i], X[i].clone()
                 self.best_genome = self.encoding.encode(X[i:i + 1])[0]
-        self.n_told += X.shape[0]
-        self._pending["v_told"] = v
-        self._tell(X, y)
 
     def _tell(self, X: Tensor, y: Tensor) -> None:
         with few_threads(self.device):
@@ -612,8 +589,3 @@ def _first_unique(A: Tensor) -> tuple[Tensor, Tensor]:
     rank = torch.empty_like(order)
     rank[order] = torch.arange(n_unique, device=A.device)
     return first[order], rank[inv]
-
-
-def _int(v: Any, name: str, minimum: int) -> None:
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
