@@ -34,11 +34,19 @@ _TRUE = {"1", "true", "yes", "on"}
 # -- argument checks ---------------------------------------------------------------------------
 
 
+def is_int(value: Any) -> bool:
+    """True for a Python or NumPy integer; False for bools and for floats such as ``2.0``."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def check_int(value: Any, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     """``value`` as an ``int`` if it is an integer (Python or NumPy; not a bool, not a float
     such as ``2.0``) in ``minimum..maximum``, else a ``ValueError`` naming ``name``."""
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) \
-        and value >= minimum and (maximum is None or value <= maximum)
+    ok = is_int(value) and value >= minimum and (maximum is None or value <= maximum)
     if not ok:
         if maximum is not None:
             what = f"an integer in {minimum}..{maximum}"
@@ -64,8 +72,7 @@ def check_seed(seed: Any, name: str = "seed") -> int:
 def check_number(value: Any, name: str, minimum: float | None = None) -> float:
     """``value`` as a ``float`` if it is a finite real number (not a bool) and at least
     ``minimum`` (when given), else a ``ValueError`` naming ``name``."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
-        and math.isfinite(value) and (minimum is None or value >= minimum)
+    ok = _is_real(value) and math.isfinite(value) and (minimum is None or value >= minimum)
     if not ok:
         bound = "" if minimum is None else f" >= {minimum:g}"
         raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
@@ -74,8 +81,7 @@ def check_number(value: Any, name: str, minimum: float | None = None) -> float:
 
 def check_positive(value: Any, name: str) -> float:
     """``value`` as a ``float`` if it is a finite number > 0, else a ``ValueError``."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
-        and math.isfinite(value) and value > 0
+    ok = _is_real(value) and math.isfinite(value) and value > 0
     if not ok:
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
     return float(value)
@@ -83,7 +89,7 @@ def check_positive(value: Any, name: str) -> float:
 
 def check_prob(value: Any, name: str) -> float:
     """``value`` as a ``float`` if it is a probability in [0, 1], else a ``ValueError``."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value <= 1
+    ok = _is_real(value) and 0 <= value <= 1
     if not ok:
         raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
     return float(value)

@@ -134,7 +134,7 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
-from ..utils import check_int, check_positive
+from ..utils import check_int, check_positive, is_int
 from .base import Optimizer, check_in_box
 
 __all__ = ["SimulatedAnnealing", "acceptance_probability", "schedule_temperature",
@@ -255,7 +255,7 @@ class SimulatedAnnealing(Optimizer):
                              f"{', '.join(SCHEDULES)}")
         if encoding == "permutation":
             bounds = _permutation_bounds(bounds)
-        elif isinstance(bounds, int) and not isinstance(bounds, bool):
+        elif is_int(bounds):
             raise ValueError("an integer bounds (number of items) needs "
                              "encoding='permutation'; for a box pass a [2, d] tensor")
         super().__init__(bounds, seed, device)
@@ -630,8 +630,8 @@ def _acceptance_scalar(delta: float, T: float, qa: float) -> float:
 
 def _permutation_bounds(bounds: Any) -> Tensor:
     """``n`` or ``[2, n]`` bounds of 0 and n-1 -> the ``[2, n]`` box of city indices."""
-    if isinstance(bounds, int) and not isinstance(bounds, bool):
-        n = bounds
+    if is_int(bounds):
+        n = int(bounds)
     else:
         b = torch.as_tensor(bounds, dtype=torch.float64)
         n = b.shape[1] if b.ndim == 2 and b.shape[0] == 2 else -1
