@@ -102,6 +102,7 @@ vector itself. :meth:`GeneticAlgorithm.permutation` makes a permutation GA over 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import torch
@@ -272,7 +273,7 @@ class GeneticAlgorithm(Optimizer):
         self.values: Tensor | None = None  # raw f [N]
         self.violation: Tensor | None = None  # [N], 0 where feasible
         self.best_genome: Tensor | None = None
-        self._pending: dict[str, Any] | None = None
+        self._pending: _Asked | None = None  # the generation between ask and tell
         self._empty_streak = 0
         self._gave_up = False
         self.record, self.record_population = bool(record), bool(record_population)
@@ -341,7 +342,99 @@ class GeneticAlgorithm(Optimizer):
             return order[torch.argsort(infeasible[order].long(), stable=True)]
         return torch.argsort(self.fitness_of(y, viol), stable=True)
 
-    # ---- step 3: genetic operators ------------------------------------------------------
+    # ---- step 3: one generation; ask breeds it, tell inserts it --------------------------
+    def _ask(self) -> Tensor:
+        """Select, cross, mutate (and repair) until a generation has a new child; ask for the
+        new children, each once (see "Evaluations" in the module docstring)."""
+        if self._pending is not None:  # asked twice without tell: the same points again
+            return self._pending.X.clone()
+        dev, g, m = self.device, self.generator, self.n_children
+        with few_threads(dev):
+            if self.population is None:  # generation 0: the random initial population
+                kids = self.encoding.random(self.pop_size, g)
+                if self.repair is not None:
+                    kids = self._apply_repair(kids)
+                unknown = torch.full((self.pop_size,), torch.nan, dtype=torch.float64,
+                                     device=dev)
+                everyone = torch.arange(self.pop_size, device=dev)
+                self._pending = _Asked(self.encoding.decode(kids), kids, unknown,
+                                       unknown.clone(), everyone, everyone)
+                return self._pending.X.clone()
+            while True:
+                # select m parents by fitness; each child starts as a copy of one
+                parents = self._select(m)
+                kids = self.population[parents].clone()
+                touched = torch.zeros(m, dtype=torch.bool, device=dev)
+                # pair parents (0,1), (2,3), ...; with prob. crossover_rate a pair is replaced
+                # by its two children
+                if m >= 2:
+                    crossed = torch.rand(m // 2, generator=g, dtype=torch.float64,
+                                         device=dev) < self.crossover_rate
+                    if bool(crossed.any()):
+                        rows = crossed.nonzero().flatten() * 2
+                        kids[rows], kids[rows + 1] = self._cross(kids[rows], kids[rows + 1])
+                        touched[rows] = touched[rows + 1] = True
+                # mutate each child with prob. mutation_prob
+                mutated = torch.rand(m, generator=g, dtype=torch.float64,
+                                     device=dev) < self.mutation_prob
+                if bool(mutated.any()):
+                    kids[mutated] = self._mutate(kids[mutated])
+                    touched |= mutated
+                if self.repair is not None:
+                    kids = self._apply_repair(kids)
+                # which children need an evaluation? the others inherit f and the violation
+                if self.skip_unchanged:  # equal to a member of the population
+                    known, source = _find_rows(kids, self.population)
+                else:  # DEAP's rule: untouched copies of their first parent
+                    known, source = ~touched, parents
+                y = torch.where(known, self.values[source], torch.nan)
+                v = torch.where(known, self.violation[source], torch.nan)
+                new = (~known).nonzero().flatten()
+                if len(new):
+                    self._empty_streak = 0
+                    break
+                self._empty_streak += 1
+                if self._empty_streak >= _MAX_EMPTY:  # give up: re-evaluate what we have
+                    self._gave_up = True
+                    new = torch.arange(m, device=dev)
+                    break
+                self._insert(kids, y, v)  # nothing new: a generation without evaluations
+                self._record()
+            if self.skip_unchanged and not self._gave_up:  # equal new children: ask once
+                first, where = _first_unique(kids[new])
+                asked = new[first]
+            else:
+                asked, where = new, torch.arange(len(new), device=dev)
+            self._pending = _Asked(self.encoding.decode(kids[asked]), kids, y, v, new, where)
+        return self._pending.X.clone()
+
+    def _check_points(self, X: Tensor) -> Tensor:
+        """``tell`` must get back the individuals of the last ``ask()``: all, in order."""
+        return self._expect_asked(X, None if self._pending is None else self._pending.X)
+
+    def _update_best(self, X: Tensor, values: list[float]) -> None:
+        """``best_x`` / ``best_y`` track the best *feasible* individual (all are feasible
+        without a constraint); the violations are kept for ``_tell``."""
+        v = self._pending.v_told = self.violation_of(X)
+        told = [i for i, ok in enumerate((v <= 0).tolist()) if ok]
+        if told:
+            i = min(told, key=values.__getitem__)
+            if values[i] < self.best_y:
+                self.best_y, self.best_x = values[i], X[i].clone()
+                self.best_genome = self.encoding.encode(X[i:i + 1])[0]
+
+    def _tell(self, X: Tensor, y: Tensor) -> None:
+        """The told values complete the generation; insert it into the population."""
+        a, self._pending = self._pending, None
+        with few_threads(self.device):
+            a.y[a.new], a.v[a.new] = y[a.where], a.v_told[a.where]
+            if self.population is None:  # generation 0 becomes the population
+                self.population, self.values, self.violation = a.kids, a.y, a.v
+            else:
+                self._insert(a.kids, a.y, a.v)
+            self._record()
+
+    # ---- the operators a generation calls ------------------------------------------------
     def _select(self, k: int) -> Tensor:
         """Indices of ``k`` parents drawn from the population."""
         F = self.fitness
@@ -388,31 +481,6 @@ class GeneticAlgorithm(Optimizer):
             return ops.swap_mutation(G, rate, g)
         return ops.inversion_mutation(G, rate, g)
 
-    def _breed(self, m: int) -> dict[str, Tensor]:
-        """Selection, crossover and mutation: ``m`` children, the parent each started as a
-        copy of (``p1``), and which of them an operator touched."""
-        dev = self.device
-        parents = self._select(m)
-        n_pairs = m // 2
-        pa, pb = parents[0:2 * n_pairs:2], parents[1:2 * n_pairs:2]
-        A, B = self.population[pa], self.population[pb]
-        kids = self.population[parents].clone()
-        touched = torch.zeros(m, dtype=torch.bool, device=dev)
-        if n_pairs:
-            crossed = torch.rand(n_pairs, generator=self.generator, dtype=torch.float64,
-                                 device=dev) < self.crossover_rate
-            if bool(crossed.any()):
-                C, D = self._cross(A[crossed], B[crossed])
-                rows = crossed.nonzero().flatten() * 2
-                kids[rows], kids[rows + 1] = C, D
-                touched[rows] = touched[rows + 1] = True
-        mutated = torch.rand(m, generator=self.generator, dtype=torch.float64,
-                             device=dev) < self.mutation_prob
-        if bool(mutated.any()):
-            kids[mutated] = self._mutate(kids[mutated])
-            touched |= mutated
-        return {"kids": kids, "p1": parents, "touched": touched}
-
     def _apply_repair(self, G: Tensor) -> Tensor:
         X = self.encoding.decode(G)
         Xr = torch.as_tensor(self.repair(X.clone()), dtype=torch.float64, device=self.device)
@@ -421,88 +489,6 @@ class GeneticAlgorithm(Optimizer):
                              f"{list(Xr.shape)}")
         return self.encoding.encode(Xr)
 
-    # ---- ask / tell ---------------------------------------------------------------------
-    def _ask(self) -> Tensor:
-        with few_threads(self.device):
-            return self._ask_new()
-
-    def _ask_new(self) -> Tensor:
-        if self._pending is not None:  # asked twice without tell: same points again
-            return self._pending["X"].clone()
-        if self.population is None:  # generation 0: the random initial population
-            G = self.encoding.random(self.pop_size, self.generator)
-            if self.repair is not None:
-                G = self._apply_repair(G)
-            X = self.encoding.decode(G)
-            self._pending = {"init": True, "G": G, "X": X}
-            return X.clone()
-        while True:
-            b = self._breed(self.n_children)
-            kids = b["kids"]
-            if self.repair is not None:
-                kids = b["kids"] = self._apply_repair(kids)
-            if self.skip_unchanged:
-                # a child equal to any member of the population inherits its f; equal
-                # new children are asked once
-                known, src = _find_rows(kids, self.population)
-            else:
-                # DEAP's rule: untouched children (copies of their first parent) inherit
-                known, src = ~b["touched"], b["p1"]
-            y = torch.where(known, self.values[src], torch.nan)
-            v = torch.where(known, self.violation[src], torch.nan)
-            new = (~known).nonzero().flatten()
-            if len(new):
-                self._empty_streak = 0
-                break
-            self._empty_streak += 1
-            if self._empty_streak >= _MAX_EMPTY:  # give up: re-evaluate what we have
-                self._gave_up = True
-                new = torch.arange(kids.shape[0], device=self.device)
-                break
-            self._insert(kids, y, v)  # a generation without evaluations
-            self._record()
-        if self.skip_unchanged and not self._gave_up:
-            asked, where = _first_unique(kids[new])
-            asked = new[asked]
-        else:
-            asked, where = new, torch.arange(len(new), device=self.device)
-        X = self.encoding.decode(kids[asked])
-        self._pending = {"init": False, "kids": kids, "new": new, "where": where, "y": y,
-                         "v": v, "X": X}
-        return X.clone()
-
-    def _check_points(self, X: Tensor) -> Tensor:
-        """``tell`` must get back the individuals of the last ``ask()``: all, in order."""
-        return self._expect_asked(X, None if self._pending is None else self._pending["X"])
-
-    def _update_best(self, X: Tensor, values: list[float]) -> None:
-        """``best_x`` / ``best_y`` track the best *feasible* individual (all are feasible
-        without a constraint); the violations are kept for ``_tell``."""
-        v = self._pending["v_told"] = self.violation_of(X)
-        feasible = (v <= 0).tolist()
-        told = [i for i, ok in enumerate(feasible) if ok]
-        if told:
-            i = min(told, key=values.__getitem__)
-            if values[i] < self.best_y:
-                self.best_y, self.best_x = values[i], X[i].clone()
-                self.best_genome = self.encoding.encode(X[i:i + 1])[0]
-
-    def _tell(self, X: Tensor, y: Tensor) -> None:
-        with few_threads(self.device):
-            self._tell_new(X, y)
-
-    def _tell_new(self, X: Tensor, y: Tensor) -> None:
-        p, self._pending = self._pending, None
-        if p["init"]:  # generation 0
-            self.population, self.values, self.violation = p["G"], y.clone(), p["v_told"]
-            self._record()
-            return
-        ys, vs = p["y"], p["v"]
-        ys[p["new"]], vs[p["new"]] = y[p["where"]], p["v_told"][p["where"]]
-        self._insert(p["kids"], ys, vs)
-        self._record()
-
-    # ---- insertion -----------------------------------------------------------------------
     def _insert(self, kids: Tensor, y: Tensor, v: Tensor) -> None:
         """Build the next population from the current one and the evaluated children."""
         if self.insertion == "generational":
@@ -549,6 +535,19 @@ class GeneticAlgorithm(Optimizer):
                 f"length={getattr(self, 'genome_length', '?')}, "
                 f"pop_size={getattr(self, 'pop_size', '?')}, seed={self.seed}, "
                 f"generation={getattr(self, 'generation', 0)}, told={self.n_told})")
+
+
+@dataclass
+class _Asked:
+    """A generation between ``ask`` and ``tell``."""
+
+    X: Tensor  # the points asked: the new children, each distinct child once, decoded
+    kids: Tensor  # every child's genome (generation 0: the initial population)
+    y: Tensor  # raw f per child: inherited, NaN until told
+    v: Tensor  # constraint violation per child, likewise
+    new: Tensor  # indices of the children that need the told values ...
+    where: Tensor  # ... and for each of them its row in X
+    v_told: Tensor | None = None  # the violations of X, set by tell
 
 
 def _find_rows(A: Tensor, B: Tensor) -> tuple[Tensor, Tensor]:
