@@ -34,9 +34,10 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
-from ..utils import check_int, check_number, check_positive
+from ..utils import check_int, check_number, check_positive, few_threads
 from .base import Optimizer
-from .gp import GP, check_kernel, few_threads, lbfgs_box
+from .gp import GP, check_kernel
+from .lbfgsb import lbfgs_box
 
 __all__ = [
     "ACQUISITIONS", "BayesOpt", "BOStep", "acquisition_values", "check_acquisition",
@@ -178,7 +179,7 @@ class BayesOpt(Optimizer):
     ``X`` and ``y`` hold every point told, ``steps`` a :class:`BOStep` per BO iteration.
     The random choices of an iteration (restarts, Sobol candidates) depend only on ``seed``
     and the number of points told, so looking at ``model`` early changes nothing. On the
-    CPU, each iteration runs torch on one thread (see ``gp.few_threads``).
+    CPU, each iteration runs torch on one thread (see ``nasdemo.utils.few_threads``).
     """
 
     def __init__(self, bounds: Tensor | Sequence[Sequence[float]], seed: int = 0,
