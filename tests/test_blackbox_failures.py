@@ -93,6 +93,20 @@ def test_objective_that_raises_on_the_first_call_gives_an_empty_result():
     assert partial.n_evals == 0 and partial.best_x is None and partial.best_y == math.inf
 
 
+def test_an_interrupted_run_keeps_the_history():
+    calls = []
+
+    def slow(X):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the lecturer pressed stop
+        return SPHERE(X)
+
+    with pytest.raises(KeyboardInterrupt) as err:
+        minimize(slow, RandomSearch(SPHERE.bounds, seed=0, batch_size=4), budget=100)
+    assert err.value.result.n_evals == 8
+
+
 def test_objective_returning_none_names_the_objective():
     def my_simulation(X):
         SPHERE(X)  # forgot the return

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import Tensor
 
-from ..utils import check_int, check_seed
+from ..utils import check_int, check_seed, get_device
 
 __all__ = ["Optimizer", "Result", "check_bounds", "check_in_box", "check_values", "minimize"]
 
@@ -91,7 +91,7 @@ class Optimizer(ABC):
 
     Subclasses implement ``_ask`` and ``_tell``. The public ``ask``/``tell`` check what goes
     in, so a mistake in a notebook gets an error that says what was wrong, and keep
-    ``n_told``, ``best_x`` and ``best_y``. Three small hooks let a subclass change a rule
+    ``n_told``, ``best_x`` and ``best_y``. Two small hooks let a subclass change a rule
     without re-implementing ``tell``: ``_check_points`` (default: any points inside the box;
     optimisers that only learn from their own proposals demand exactly the points of the last
     ``ask``, see ``_expect_asked``), ``_update_best`` (default: the lowest value; the GA keeps
@@ -104,7 +104,7 @@ class Optimizer(ABC):
 
     def __init__(self, bounds: Tensor | Sequence[Sequence[float]], seed: int = 0,
                  device: Any = None) -> None:
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.device = get_device(device) if device is not None else torch.device("cpu")
         self.bounds = check_bounds(bounds, device=self.device)
         self.dim = self.bounds.shape[1]
         self.seed = check_seed(seed)
@@ -227,8 +227,9 @@ def minimize(
 
     ``budget`` is a positive integer (a NumPy integer too). The objective must return one
     finite value per point; anything else is an error naming the objective. **Nothing is
-    lost on an error**: when the objective, the optimiser or the callback raises, the
-    exception propagates with the run so far attached as ``err.result`` (a :class:`Result`
+    lost on an error**: when the objective, the optimiser or the callback raises (or the run
+    is interrupted: Ctrl-C, a notebook's stop button), the exception propagates with the run
+    so far attached as ``err.result`` (a :class:`Result`
     of every evaluation before the failing batch, ``stop_reason="error"``; ``best_x`` is
     None if there was none), and a note saying so.
     """
@@ -270,7 +271,7 @@ def minimize(
             if stops:
                 reason = ", ".join(stops)
                 break
-    except Exception as err:
+    except BaseException as err:  # KeyboardInterrupt too: keep what was evaluated
         err.result = _result(xs, ys, optimizer.dim, optimizer.device, "error")
         err.add_note(f"minimize: the {sum(len(v) for v in ys)} evaluations before this error "
                      "are in err.result")
