@@ -71,10 +71,13 @@ def check_values(y: Any, k: int, who: str,
     batches of simulated annealing, where torch's per-call overhead would dominate a step."""
     if y is None:
         raise TypeError(f"{who}: got None instead of a Tensor[{k}] of values")
-    try:
-        y = torch.as_tensor(y, dtype=torch.float64, device=device).reshape(-1)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise TypeError(f"{who}: got a {type(y).__name__}, not numbers ({err})") from None
+    ready = isinstance(y, Tensor) and y.dtype == torch.float64 and y.ndim == 1 \
+        and (device is None or y.device == device)  # the usual case: nothing to convert
+    if not ready:
+        try:
+            y = torch.as_tensor(y, dtype=torch.float64, device=device).reshape(-1)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"{who}: got a {type(y).__name__}, not numbers ({err})") from None
     values = y.tolist()
     if len(values) != k:
         raise ValueError(f"{who}: got {k} point{'s' * (k != 1)} but {len(values)} "
