@@ -67,8 +67,10 @@ def check_values(y: Any, k: int, who: str,
                  device: Any = None) -> tuple[Tensor, list[float]]:
     """``y`` as a float64 ``Tensor[k]`` on ``device`` and as a list of floats, if it holds
     ``k`` finite numbers; else a ``TypeError`` (not numbers at all, e.g. ``None``) or
-    ``ValueError`` that starts with ``who`` ("tell", or "objective 'name'" in ``minimize``). One ``tolist`` and plain Python keep this cheap for the one-point
-    batches of simulated annealing, where torch's per-call overhead would dominate a step."""
+    ``ValueError`` that starts with ``who`` ("tell", or "objective 'name'" in ``minimize``).
+
+    One ``tolist`` and plain Python keep this cheap for the one-point batches of simulated
+    annealing, where torch's per-call overhead would dominate a step."""
     if y is None:
         raise TypeError(f"{who}: got None instead of a Tensor[{k}] of values")
     ready = isinstance(y, Tensor) and y.dtype == torch.float64 and y.ndim == 1 \
