@@ -18,6 +18,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from .utils import check_int
+
 __all__ = ["Objective", "get", "names"]
 
 
@@ -196,9 +198,7 @@ def get(name: str, dim: int | None = None) -> Objective:
             raise ValueError(f"{key} is defined in {spec.fixed_dim} dimensions only, got dim={dim}")
         d = spec.fixed_dim
     else:
-        d = 2 if dim is None else dim
-        if not isinstance(d, int) or d < spec.min_dim:
-            raise ValueError(f"{key} needs an integer dim >= {spec.min_dim}, got {dim!r}")
+        d = 2 if dim is None else check_int(dim, f"{key}'s dim", minimum=spec.min_dim)
 
     def row(v: float | list[float]) -> Tensor:
         return torch.full((d,), float(v), dtype=torch.float64) if isinstance(v, float) \

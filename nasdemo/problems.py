@@ -36,6 +36,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from .utils import check_int, check_number, check_seed
+
 __all__ = ["TSP", "tsp", "Knapsack", "knapsack"]
 
 
@@ -47,12 +49,6 @@ def _as_rows(X: Any, n: int, what: str, device: torch.device) -> tuple[Tensor, b
                          f"got {list(X.shape)}")
     single = X.ndim == 1
     return (X.unsqueeze(0) if single else X), single
-
-
-def _check_positive_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return value
 
 
 # -- travelling salesman ---------------------------------------------------------------------
@@ -129,7 +125,8 @@ class TSP:
 
 def tsp(n_cities: int = 50, seed: int = 0, device: Any = None) -> TSP:
     """A seeded Euclidean TSP: ``n_cities`` (>= 3) points uniform in the unit square."""
-    _check_positive_int("n_cities", n_cities, 3)
+    n_cities = check_int(n_cities, "n_cities", minimum=3)
+    seed = check_seed(seed)
     g = torch.Generator().manual_seed(seed)
     coords = torch.rand(n_cities, 2, generator=g, dtype=torch.float64)
     return TSP(coords.to(device) if device is not None else coords, seed)
@@ -229,8 +226,9 @@ def knapsack(n_items: int = 50, seed: int = 0, capacity_ratio: float = 0.5,
              device: Any = None) -> Knapsack:
     """A seeded 0/1 knapsack: integer values and weights uniform in 1..100, capacity
     ``floor(capacity_ratio * sum(weights))`` (0 < ``capacity_ratio`` < 1)."""
-    _check_positive_int("n_items", n_items, 1)
-    if not (isinstance(capacity_ratio, (int, float)) and 0 < capacity_ratio < 1):
+    n_items = check_int(n_items, "n_items")
+    seed = check_seed(seed)
+    if not 0 < check_number(capacity_ratio, "capacity_ratio") < 1:
         raise ValueError(f"capacity_ratio must be in (0, 1), got {capacity_ratio!r}")
     g = torch.Generator().manual_seed(seed)
     values = torch.randint(1, 101, (n_items,), generator=g).to(torch.float64)

@@ -22,10 +22,10 @@ from nasdemo.blackbox.gp import (
     GP,
     fit_gp,
     kernel_matrix,
-    lbfgs_box,
     robust_cholesky,
     sample_prior,
 )
+from nasdemo.blackbox.lbfgsb import lbfgs_box
 from nasdemo.blackbox.random_search import RandomSearch
 from nasdemo.functions import get
 

@@ -74,7 +74,7 @@ def test_tell_errors():
     X = opt.ask()
     with pytest.raises(ValueError, match=r"shape \[k, 2\]"):
         opt.tell(torch.zeros(1, 3), torch.zeros(1))
-    with pytest.raises(ValueError, match="1 points but 2 values"):
+    with pytest.raises(ValueError, match="1 point but 2 values"):
         opt.tell(X, torch.zeros(2))
     with pytest.raises(ValueError, match="finite"):
         opt.tell(X, torch.tensor([float("nan")]))

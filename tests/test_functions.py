@@ -55,7 +55,7 @@ def test_bad_input_errors():
         functions.get("nope")
     with pytest.raises(ValueError, match="2 dimensions only"):
         functions.get("branin", 3)
-    with pytest.raises(ValueError, match="dim >= 2"):
+    with pytest.raises(ValueError, match="rosenbrock.s dim must be an integer >= 2, got 1"):
         functions.get("rosenbrock", 1)
     with pytest.raises(ValueError, match=r"shape \[n, 3\]"):
         functions.get("sphere", 3)(torch.zeros(4, 2))

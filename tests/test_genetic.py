@@ -97,7 +97,7 @@ def test_real_and_permutation_encodings():
     assert torch.equal(perm.encode(perm.decode(P)), P)
     with pytest.raises(ValueError, match="not a permutation"):
         perm.encode(torch.tensor([[0, 0, 1, 2, 3, 4, 5]]))
-    with pytest.raises(ValueError, match="n >= 2"):
+    with pytest.raises(ValueError, match="permutation.s n must be an integer >= 2"):
         ops.PermutationEncoding(1)
 
 

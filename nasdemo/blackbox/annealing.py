@@ -134,7 +134,8 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
-from .base import Optimizer
+from ..utils import check_int, check_positive, is_int
+from .base import Optimizer, check_in_box
 
 __all__ = ["SimulatedAnnealing", "acceptance_probability", "schedule_temperature",
            "visiting_scale", "SCHEDULES"]
@@ -254,7 +255,7 @@ class SimulatedAnnealing(Optimizer):
                              f"{', '.join(SCHEDULES)}")
         if encoding == "permutation":
             bounds = _permutation_bounds(bounds)
-        elif isinstance(bounds, int) and not isinstance(bounds, bool):
+        elif is_int(bounds):
             raise ValueError("an integer bounds (number of items) needs "
                              "encoding='permutation'; for a box pass a [2, d] tensor")
         super().__init__(bounds, seed, device)
@@ -270,7 +271,7 @@ class SimulatedAnnealing(Optimizer):
                              f"choose one of {_MOVES[encoding]}")
         if self.move == "2opt" and n < 3:
             raise ValueError("the 2opt move needs at least 3 items")
-        self.step_size = _positive("step_size", step_size)
+        self.step_size = check_positive(step_size, "step_size")
         if not 1 < qv < 3:
             raise ValueError(f"qv must be in (1, 3) (scipy's visit; default 2.62), got {qv}")
         self.qv = float(qv)
@@ -286,8 +287,8 @@ class SimulatedAnnealing(Optimizer):
                 raise ValueError(f"t0 must be a positive number or 'auto', got {t0!r}")
             self.t0: float | None = None
         else:
-            self.t0 = _positive("t0", t0)
-        self.t_end_option = None if t_end is None else _positive("t_end", t_end)
+            self.t0 = check_positive(t0, "t0")
+        self.t_end_option = None if t_end is None else check_positive(t_end, "t_end")
         if self.t0 is not None and self.t_end_option is not None and \
                 self.t_end_option >= self.t0:
             raise ValueError(f"t_end ({t_end}) must be below t0 ({self.t0})")
@@ -295,14 +296,14 @@ class SimulatedAnnealing(Optimizer):
             raise ValueError(f"alpha must be in (0, 1), got {alpha}")
         self.alpha_option = alpha
         if horizon is not None:
-            _check_int("horizon", horizon, 1)
+            check_int(horizon, "horizon")
         self.horizon = horizon
         self.chain_length = 2 * n if chain_length is None else \
-            _check_int("chain_length", chain_length, 1)
+            check_int(chain_length, "chain_length")
         if not 0 < accept0 < 1:
             raise ValueError(f"accept0 must be in (0, 1), got {accept0}")
         self.accept0 = float(accept0)
-        self.n_calibrate = _check_int("n_calibrate", n_calibrate, 1)
+        self.n_calibrate = check_int(n_calibrate, "n_calibrate")
 
         # --- reheating
         if reheat == "default":
@@ -313,8 +314,8 @@ class SimulatedAnnealing(Optimizer):
         if restart_ratio is not None and not 0 < restart_ratio < 1:
             raise ValueError(f"restart_ratio must be in (0, 1), got {restart_ratio}")
         self.restart_ratio_option = restart_ratio
-        self.patience = None if patience is None else _check_int("patience", patience, 1)
-        self.rate_window = _check_int("rate_window", rate_window, 1)
+        self.patience = None if patience is None else check_int(patience, "patience")
+        self.rate_window = check_int(rate_window, "rate_window")
         self.record = bool(record)
 
         # --- the start
@@ -365,15 +366,7 @@ class SimulatedAnnealing(Optimizer):
         x = torch.as_tensor(x0, dtype=torch.float64, device=self.device)
         if x.ndim != 1 or x.shape[0] != n:
             raise ValueError(f"x0 must have shape [{n}], got {list(x.shape)}")
-        if not torch.isfinite(x).all():
-            raise ValueError("x0 must be finite")
-        lb, ub = self.bounds
-        out = ((x < lb) | (x > ub)).nonzero().flatten().tolist()
-        if out:
-            i = out[0]
-            raise ValueError(f"x0 is outside the bounds in dimension {i}: {x[i].item()} not "
-                             f"in [{lb[i].item()}, {ub[i].item()}]")
-        return x
+        return check_in_box(x[None], self.bounds, "x0")[0]
 
     def _set_schedule_constants(self, n_used: int) -> None:
         """Once T_0 is known: t_end, alpha, K and the restart threshold."""
@@ -485,33 +478,14 @@ class SimulatedAnnealing(Optimizer):
         return y
 
     # -- tell: Metropolis / generalised acceptance, cooling, reheating ----------------------
-    def tell(self, X: Tensor, y: Tensor) -> None:
-        """Report the value of the point from the last ``ask()``.
+    def _check_points(self, X: Tensor) -> Tensor:
+        """``tell`` must get back the point of the last ``ask()`` (``minimize`` hands back the
+        very tensor, which costs nothing to check)."""
+        return self._expect_asked(X, self._pending)
 
-        The checks and bookkeeping of ``Optimizer.tell`` for the single point SA asks,
-        written with Python floats: a step of SA is so cheap that torch's per-call overhead
-        on tiny tensors would dominate it.
-        """
-        P = self._pending
-        if P is None:
-            raise ValueError("SimulatedAnnealing.tell: call ask() first")
-        if X is not P:  # minimize() hands back the very tensor ask() returned
-            X = torch.as_tensor(X, device=self.device)
-            if X.shape != P.shape or not torch.equal(X.to(P.dtype), P):
-                raise ValueError("SimulatedAnnealing.tell expects the point of the last "
-                                 f"ask() (shape {list(P.shape)}); got a different tensor of "
-                                 f"shape {list(X.shape)}")
-        y = torch.as_tensor(y, dtype=torch.float64).reshape(-1)
-        if y.shape[0] != 1:
-            raise ValueError(f"tell: got 1 point but {y.shape[0]} values")
-        f = y.item()
-        if not math.isfinite(f):
-            raise ValueError("tell: objective values must be finite (got NaN or inf)")
-        self._prev_best = self.best_y
-        if f < self.best_y:
-            self.best_y, self.best_x = f, P[0].clone()
-        self.n_told += 1
-        self._tell(P, y)
+    def _update_best(self, X: Tensor, values: list[float]) -> None:
+        self._prev_best = self.best_y  # _tell needs to know whether this point improved it
+        super()._update_best(X, values)
 
     def _tell(self, X: Tensor, y: Tensor) -> None:
         cand = X[0]
@@ -654,23 +628,10 @@ def _acceptance_scalar(delta: float, T: float, qa: float) -> float:
     return min(1.0, base ** (1 / (1 - qa))) if base > 0 else 0.0
 
 
-def _positive(name: str, v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
-            or v <= 0:
-        raise ValueError(f"{name} must be a positive number, got {v!r}")
-    return float(v)
-
-
-def _check_int(name: str, v: Any, minimum: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
-    return v
-
-
 def _permutation_bounds(bounds: Any) -> Tensor:
     """``n`` or ``[2, n]`` bounds of 0 and n-1 -> the ``[2, n]`` box of city indices."""
-    if isinstance(bounds, int) and not isinstance(bounds, bool):
-        n = bounds
+    if is_int(bounds):
+        n = int(bounds)
     else:
         b = torch.as_tensor(bounds, dtype=torch.float64)
         n = b.shape[1] if b.ndim == 2 and b.shape[0] == 2 else -1

@@ -4,7 +4,7 @@ The loop (Shahriari et al. 2016, "Taking the human out of the loop", Algorithm 1
 
 1. evaluate an initial design: the first ``n_init`` points of a scrambled Sobol sequence;
 2. fit a GP to everything seen so far (``gp.py``: Matérn-5/2 ARD kernel, unit-cube inputs,
-   standardised outputs, hyperparameters by maximising the log marginal likelihood);
+   standardised outputs, hyperparameters by MAP: log marginal likelihood plus log priors);
 3. propose the point that maximises an acquisition function (EI, UCB or PI below), found by
    multi-start L-BFGS from the best Sobol candidates and the best points seen so far;
 4. evaluate it, add it to the data, go to 2.
@@ -34,8 +34,10 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
+from ..utils import check_int, check_number, check_positive, few_threads
 from .base import Optimizer
-from .gp import GP, check_kernel, few_threads, lbfgs_box
+from .gp import GP, check_kernel
+from .lbfgsb import lbfgs_box
 
 __all__ = [
     "ACQUISITIONS", "BayesOpt", "BOStep", "acquisition_values", "check_acquisition",
@@ -177,7 +179,7 @@ class BayesOpt(Optimizer):
     ``X`` and ``y`` hold every point told, ``steps`` a :class:`BOStep` per BO iteration.
     The random choices of an iteration (restarts, Sobol candidates) depend only on ``seed``
     and the number of points told, so looking at ``model`` early changes nothing. On the
-    CPU, each iteration runs torch on one thread (see ``gp.few_threads``).
+    CPU, each iteration runs torch on one thread (see ``nasdemo.utils.few_threads``).
     """
 
     def __init__(self, bounds: Tensor | Sequence[Sequence[float]], seed: int = 0,
@@ -189,67 +191,96 @@ class BayesOpt(Optimizer):
         super().__init__(bounds, seed, device)
         self.acquisition = check_acquisition(acquisition)
         self.kernel = check_kernel(kernel)
-        if n_init is None:
-            n_init = max(5, 2 * self.dim)
-        if not isinstance(n_init, int) or isinstance(n_init, bool) or n_init < 1:
-            raise ValueError(f"n_init must be a positive integer, got {n_init!r}")
-        if beta < 0:
-            raise ValueError(f"beta must be >= 0, got {beta}")
-        if noise_var is not None and noise_var <= 0:
-            raise ValueError(f"noise_var must be positive or None, got {noise_var}")
-        if min(fit_restarts, n_candidates, n_starts, max_iter) < 1 or n_best_starts < 0:
-            raise ValueError("fit_restarts, n_candidates, n_starts and max_iter must be >= 1")
-        if xi is None:
-            xi = 0.01 if acquisition == "pi" else 0.0
+        n_init = check_int(max(5, 2 * self.dim) if n_init is None else n_init, "n_init")
+        beta = check_number(beta, "beta", minimum=0)
+        xi = (0.01 if acquisition == "pi" else 0.0) if xi is None else check_number(xi, "xi")
+        if noise_var is not None:
+            noise_var = check_positive(noise_var, "noise_var")
+        fit_restarts = check_int(fit_restarts, "fit_restarts")
+        n_candidates = check_int(n_candidates, "n_candidates")
+        n_starts = check_int(n_starts, "n_starts")
+        n_best_starts = check_int(n_best_starts, "n_best_starts", minimum=0)
+        max_iter = check_int(max_iter, "max_iter")
         self.n_init, self.beta, self.xi, self.noise_var = n_init, beta, xi, noise_var
         self.fit_restarts, self.n_candidates, self.max_iter = fit_restarts, n_candidates, max_iter
         self.n_starts, self.n_best_starts = n_starts, n_best_starts
         self.keep_models = keep_models
         # Initial design: the first n_init points of a scrambled Sobol sequence.
-        self._sobol = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=seed)
+        self._sobol = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=self.seed)
         self._design = self._sobol.draw(n_init, dtype=torch.float64).to(self.device)
         self._n_design_asked = 0
         self.X = torch.empty(0, self.dim, dtype=torch.float64, device=self.device)
         self.y = torch.empty(0, dtype=torch.float64, device=self.device)
         self.steps: list[BOStep] = []
-        self._model: GP | None = None
-        self._next_x: Tensor | None = None
-        self._stale = False
+        self._last: BOStep | None = None  # the latest iteration (kept even without keep_models)
 
     # -- ask/tell ---------------------------------------------------------------------------
     def _ask(self) -> Tensor:
-        if self.n_told < self.n_init:  # still in the initial design
+        if self.n_told < self.n_init:  # 1. the initial design
             if self._n_design_asked < self.n_init:
                 u = self._design[self._n_design_asked : self._n_design_asked + 1]
             else:  # asked more often than told: keep walking the Sobol sequence
                 u = self._sobol.draw(1, dtype=torch.float64).to(self.device)
             self._n_design_asked += 1
             return self.from_unit(u)
-        return self.next_x.clone()
+        return self._current_step().next_x.clone()  # 2-3. fit, maximise the acquisition
 
-    def _tell(self, X: Tensor, y: Tensor) -> None:
+    def _tell(self, X: Tensor, y: Tensor) -> None:  # 4. add the evaluations to the data
         self.X = torch.cat([self.X, X])
         self.y = torch.cat([self.y, y])
-        self._stale = self.n_told >= self.n_init
 
-    @property
-    def model(self) -> GP | None:
-        """The GP fitted to all points told (None during the initial design)."""
-        if self._stale:
-            self._step()
-        return self._model
-
-    @property
-    def next_x(self) -> Tensor:
-        """The point the next ``ask`` returns, ``Tensor[1, d]``."""
-        if self.n_told < self.n_init:
-            i = min(self._n_design_asked, self.n_init - 1)
-            return self.from_unit(self._design[i : i + 1])
-        if self._stale or self._next_x is None:
-            self._step()
-        return self._next_x
+    def _current_step(self) -> BOStep:
+        """The BO iteration for the data told so far, run now if it has not run yet (a
+        ``tell`` of many points, or several tells in a row, then costs one GP fit)."""
+        if self._last is None or self._last.n_told != self.n_told:
+            self._last = self._step()
+            if self.keep_models:
+                self.steps.append(self._last)
+        return self._last
 
     # -- one BO iteration -------------------------------------------------------------------
+    def _step(self) -> BOStep:
+        """Steps 2 and 3 of the loop (module docstring) on all data told so far.
+
+        The acquisition is maximised by multi-start L-BFGS in the unit cube. Starts: the
+        ``n_starts - n_best_starts`` best of ``n_candidates`` Sobol points, and the best
+        observed points nudged by N(0, 1e-3^2) (the acquisition's gradient at an observed point
+        is degenerate). The batched :func:`lbfgs_box` runs them all (starts do not interact:
+        each has its own memory and step length) within the unit cube.
+        """
+        dev, gen = self.device, self._generator(1)
+        with few_threads(dev):
+            # 2. fit a GP to everything seen so far
+            model = self.fit_model()
+
+            # 3. maximise the acquisition: score Sobol candidates ...
+            seed = int(torch.randint(2**31 - 1, (1,), generator=gen, device=dev))
+            cand = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=seed).draw(
+                self.n_candidates, dtype=torch.float64).to(dev)
+            with torch.no_grad():
+                cand_val = self._acq_unit(model, cand)
+            # ... start L-BFGS from the best of them and next to the best points seen ...
+            n_best = min(self.n_best_starts, self.n_told)
+            k = min(max(self.n_starts - n_best, 1), self.n_candidates)
+            starts = [cand[cand_val.topk(k).indices]]
+            if n_best:
+                best_u = self.to_unit(self.X[self.y.topk(n_best, largest=False).indices])
+                noise = 1e-3 * torch.randn(best_u.shape, generator=gen,
+                                           dtype=torch.float64, device=dev)
+                starts.append((best_u + noise).clamp(0.0, 1.0))
+            U, _ = lbfgs_box(lambda U: -self._acq_unit(model, U), torch.cat(starts), 0.0,
+                             1.0, max_iter=self.max_iter)
+            # ... and keep the best end point (never worse than the best candidate)
+            with torch.no_grad():
+                val = self._acq_unit(model, U)
+            val = torch.where(torch.isfinite(val), val, -torch.inf)
+            i, j = int(torch.argmax(val)), int(torch.argmax(cand_val))
+            if val[i] >= cand_val[j]:
+                u, value = U[i : i + 1], float(val[i])
+            else:
+                u, value = cand[j : j + 1], float(cand_val[j])
+        return BOStep(self.n_told, model, self.from_unit(u), value)
+
     def _generator(self, salt: int) -> torch.Generator:
         """A generator for this iteration: seeded by (seed, points told, purpose)."""
         g = torch.Generator(device=self.device)
@@ -262,22 +293,13 @@ class BayesOpt(Optimizer):
         """
         if self.n_told == 0:
             raise ValueError("fit_model: no data yet; tell some points first")
-        prev = self._model
+        prev = self._last.model if self._last is not None else None
         gp = GP(self.X, self.y, kernel=self.kernel, bounds=self.bounds,
                 lengthscale=prev.lengthscale if prev is not None else 1.0,
                 signal_var=prev.signal_var if prev is not None else 1.0,
                 noise_var=self.noise_var or (prev.noise_var if prev is not None else 1e-4))
         return gp.fit(restarts=self.fit_restarts, fit_noise=self.noise_var is None,
                       generator=self._generator(0))
-
-    def _step(self) -> None:
-        with few_threads(self.device):
-            self._model = self.fit_model()
-            u, value = self._maximize_acquisition(self._model)
-        self._next_x = self.from_unit(u)
-        self._stale = False
-        if self.keep_models:
-            self.steps.append(BOStep(self.n_told, self._model, self._next_x.clone(), value))
 
     def _acq_unit(self, model: GP, U: Tensor) -> Tensor:
         """The acquisition at unit-cube points, standardised units (log form for EI/PI)."""
@@ -290,40 +312,20 @@ class BayesOpt(Optimizer):
             return log_probability_of_improvement(mean, std, best, self.xi)
         return upper_confidence_bound(mean, std, self.beta)
 
-    def _maximize_acquisition(self, model: GP) -> tuple[Tensor, float]:
-        """Multi-start L-BFGS in the unit cube; returns the best point ``[1, d]`` and value.
+    # -- for notebooks ------------------------------------------------------------------------
+    @property
+    def model(self) -> GP | None:
+        """The GP fitted to all points told (None during the initial design)."""
+        return None if self.n_told < self.n_init else self._current_step().model
 
-        Starts: the ``n_starts - n_best_starts`` best of ``n_candidates`` Sobol points, and
-        the best observed points nudged by N(0, 1e-3^2) (the acquisition's gradient at an
-        observed point is degenerate). The batched :func:`lbfgs_box` runs them all (starts do not
-        interact: each has its own memory and step length) within the unit cube.
-        """
-        dev, gen = self.device, self._generator(1)
-        seed = int(torch.randint(2**31 - 1, (1,), generator=gen, device=dev))
-        cand = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=seed).draw(
-            self.n_candidates, dtype=torch.float64).to(dev)
-        with torch.no_grad():
-            cand_val = self._acq_unit(model, cand)
-        n_best = min(self.n_best_starts, self.n_told)
-        k = min(max(self.n_starts - n_best, 1), self.n_candidates)
-        starts = [cand[cand_val.topk(k).indices]]
-        if n_best:
-            best_u = self.to_unit(self.X[self.y.topk(n_best, largest=False).indices])
-            noise = 1e-3 * torch.randn(best_u.shape, generator=gen,
-                                       dtype=torch.float64, device=dev)
-            starts.append((best_u + noise).clamp(0.0, 1.0))
-        U, _ = lbfgs_box(lambda U: -self._acq_unit(model, U), torch.cat(starts), 0.0, 1.0,
-                         max_iter=self.max_iter)
-        with torch.no_grad():
-            val = self._acq_unit(model, U)
-            val = torch.where(torch.isfinite(val), val, -torch.inf)
-            i = int(torch.argmax(val))
-            j = int(torch.argmax(cand_val))
-            if not val[i] >= cand_val[j]:  # the local search never makes things worse
-                return cand[j : j + 1], float(cand_val[j])
-            return U[i : i + 1], float(val[i])
+    @property
+    def next_x(self) -> Tensor:
+        """The point the next ``ask`` returns, ``Tensor[1, d]``."""
+        if self.n_told < self.n_init:
+            i = min(self._n_design_asked, self.n_init - 1)
+            return self.from_unit(self._design[i : i + 1])
+        return self._current_step().next_x
 
-    # -- for plots ----------------------------------------------------------------------------
     def acquisition_values(self, X: Tensor, model: GP | None = None,
                            log: bool = False) -> Tensor:
         """This optimiser's acquisition at ``X`` (original units) under ``model`` (default:

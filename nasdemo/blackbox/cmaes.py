@@ -98,7 +98,8 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
-from .base import Optimizer
+from ..utils import check_int
+from .base import Optimizer, check_in_box
 
 __all__ = ["CMAES", "BoxTransform", "default_parameters"]
 
@@ -117,11 +118,9 @@ def default_parameters(n: int, popsize: int | None = None, active: bool = True,
     zero when ``active`` is False), ``mu_eff, mu_eff_minus, c1, cmu, cs, damps, cc, cm, chi_n``
     and ``alpha_mu, alpha_mueff, alpha_posdef`` (the three limits of eqs. 50-52).
     """
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"dimension must be a positive integer, got {n!r}")
-    lam = 4 + math.floor(3 * math.log(n)) if popsize is None else popsize  # (eq. 48)
-    if isinstance(lam, bool) or not isinstance(lam, int) or lam < 2:
-        raise ValueError(f"popsize must be an integer >= 2, got {popsize!r}")
+    n = check_int(n, "dimension")
+    lam = 4 + math.floor(3 * math.log(n)) if popsize is None \
+        else check_int(popsize, "popsize", minimum=2)  # (eq. 48)
     mu = lam // 2
     # (eq. 49) raw weights w'_i = ln((lambda+1)/2) - ln i, i = 1..lambda
     w_raw = [math.log((lam + 1) / 2) - math.log(i) for i in range(1, lam + 1)]
@@ -246,13 +245,7 @@ class CMAES(Optimizer):
         if x0.ndim != 1 or x0.shape[0] != n:
             raise ValueError(f"x0 must have shape [{n}] (one value per dimension of the "
                              f"bounds), got {list(x0.shape)}")
-        if not torch.isfinite(x0).all():
-            raise ValueError("x0 must be finite")
-        out = ((x0 < lb) | (x0 > ub)).nonzero().flatten().tolist()
-        if out:
-            i = out[0]
-            raise ValueError(f"x0 is outside the bounds in dimension {i}: {x0[i].item()} not "
-                             f"in [{lb[i].item()}, {ub[i].item()}]")
+        check_in_box(x0[None], self.bounds, "x0")
         s0 = 0.3 * (ub - lb) if sigma0 is None else torch.as_tensor(sigma0, dtype=f64, device=dev)
         if s0.ndim > 1 or (s0.ndim == 1 and s0.shape[0] != n):
             raise ValueError(f"sigma0 must be a number or have shape [{n}], got {list(s0.shape)}")
@@ -261,9 +254,6 @@ class CMAES(Optimizer):
         s0 = s0.expand(n).clone()
 
         # --- strategy parameters (Table 1), possibly overridden
-        if popsize is not None and (isinstance(popsize, bool) or not isinstance(popsize, int)
-                                    or popsize < 2):
-            raise ValueError(f"popsize must be an integer >= 2, got {popsize!r}")
         o = self.options
         p = default_parameters(n, popsize, active=bool(o["active"]),
                                c1=None if o["c1"] is None else float(o["c1"]),
@@ -342,18 +332,9 @@ class CMAES(Optimizer):
         self._pending = (X, Z, Y)
         return X.clone()
 
-    def tell(self, X: Tensor, y: Tensor) -> None:
-        """Report the values of the population from the last ``ask()`` (all of it, in order)."""
-        if self._pending is None:
-            raise ValueError("CMAES.tell: call ask() first (tell expects the population it "
-                             "returned)")
-        Xp = self._pending[0]
-        X = torch.as_tensor(X, dtype=torch.float64, device=self.device)
-        if X.shape != Xp.shape or not torch.equal(X, Xp):
-            raise ValueError(f"CMAES.tell expects exactly the {self.popsize} points of the last "
-                             f"ask(), in the same order; got a tensor of shape {list(X.shape)} "
-                             "that differs")
-        super().tell(X, y)
+    def _check_points(self, X: Tensor) -> Tensor:
+        """``tell`` must get back the population of the last ``ask()``: all of it, in order."""
+        return self._expect_asked(X, None if self._pending is None else self._pending[0])
 
     # -- tell: selection, recombination and adaptation (eqs. 41-47) -----------------------
     def _tell(self, X: Tensor, y: Tensor) -> None:

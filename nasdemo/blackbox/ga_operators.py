@@ -39,10 +39,13 @@ crossover.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Sequence
 
 import torch
 from torch import Tensor
+
+from ..utils import check_int, check_prob
 
 __all__ = [
     "BinaryEncoding", "RealEncoding", "PermutationEncoding",
@@ -116,14 +119,12 @@ class BinaryEncoding:
         else:
             if bits is None:
                 bits = 16
-            bl = [bits] * d if isinstance(bits, int) else list(bits)
+            bl = [bits] * d if isinstance(bits, numbers.Integral) else list(bits)
             if len(bl) != d:
                 raise ValueError(f"bits must be an int or have {d} entries, got {len(bl)}")
             bits_list = bl
-        for b in bits_list:
-            if isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= _MAX_BITS:
-                raise ValueError(f"bits per coordinate must be integers in 1..{_MAX_BITS}, got "
-                                 f"{bits_list if len(bits_list) < 8 else b}")
+        bits_list = [check_int(b, "bits per coordinate", maximum=_MAX_BITS)
+                     for b in bits_list]
         self.bits = bits_list
         self.gray = bool(gray)
         self.length = sum(bits_list)
@@ -221,8 +222,7 @@ class PermutationEncoding:
     kind = "permutation"
 
     def __init__(self, n: int, device: Any = None) -> None:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-            raise ValueError(f"a permutation needs n >= 2 elements, got {n!r}")
+        n = check_int(n, "a permutation's n", minimum=2)
         self.dim = self.length = n
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.bounds = torch.tensor([[0.0] * n, [n - 1.0] * n], dtype=torch.float64,
@@ -316,7 +316,7 @@ def tournament_probabilities(fitness: Tensor, size: int) -> Tensor:
     the individual of rank ``r`` (1 = best) wins when it is drawn and nobody better is, i.e.
     ``((N - r + 1)^k - (N - r)^k) / N^k``. With ties, tied individuals share by position."""
     f = _check_fitness(fitness)
-    _check_int(size, "tournament size", 1)
+    size = check_int(size, "tournament size")
     N = f.shape[0]
     order = torch.argsort(f, stable=True)
     r = torch.arange(1, N + 1, dtype=torch.float64, device=f.device)
@@ -345,7 +345,7 @@ def tournament_selection(fitness: Tensor, k: int, size: int = 3,
     best of them. A larger ``size`` is a higher selection pressure; ``size=1`` is random
     selection. Ties go to the one drawn first (as in DEAP's ``selTournament``)."""
     f = _check_fitness(fitness)
-    _check_int(size, "tournament size", 1)
+    size = check_int(size, "tournament size")
     idx = torch.randint(0, f.shape[0], (k, size), generator=generator, device=f.device)
     winner = torch.argmin(f[idx], dim=1)  # first minimum in draw order
     return idx.gather(1, winner[:, None]).squeeze(1)
@@ -404,7 +404,7 @@ def uniform_crossover(A: Tensor, B: Tensor, generator: torch.Generator | None = 
                       swap_prob: float = 0.5) -> tuple[Tensor, Tensor]:
     """Each gene comes from either parent independently: swapped with ``swap_prob``."""
     A, B = _pair(A, B)
-    _check_prob(swap_prob, "swap_prob")
+    check_prob(swap_prob, "swap_prob")
     mask = torch.rand(A.shape, generator=generator, dtype=torch.float64,
                       device=A.device) < swap_prob
     return _swap_where(A, B, mask)
@@ -454,7 +454,7 @@ def sbx_crossover(A: Tensor, B: Tensor, low: Tensor, high: Tensor,
     A, B = _pair(A, B)
     if not eta >= 0:
         raise ValueError(f"eta must be >= 0, got {eta!r}")
-    _check_prob(gene_prob, "gene_prob")
+    check_prob(gene_prob, "gene_prob")
     shape, dev = A.shape, A.device
     R = torch.rand((3,) + shape, generator=generator, dtype=torch.float64, device=dev)
     y1, y2 = torch.minimum(A, B), torch.maximum(A, B)
@@ -533,7 +533,7 @@ def order_crossover(A: Tensor, B: Tensor, generator: torch.Generator | None = No
 
 def bit_flip_mutation(G: Tensor, rate: float, generator: torch.Generator | None = None) -> Tensor:
     """Flip each bit independently with probability ``rate``."""
-    _check_prob(rate, "mutation rate")
+    check_prob(rate, "mutation rate")
     flip = torch.rand(G.shape, generator=generator, dtype=torch.float64, device=G.device) < rate
     return torch.where(flip, 1 - G, G)
 
@@ -542,7 +542,7 @@ def gaussian_mutation(G: Tensor, rate: float, sigma: Tensor | float, low: Tensor
                       generator: torch.Generator | None = None) -> Tensor:
     """Add ``N(0, sigma^2)`` noise to each gene with probability ``rate``, then clip to
     ``[low, high]`` (``sigma`` per gene or one number)."""
-    _check_prob(rate, "mutation rate")
+    check_prob(rate, "mutation rate")
     R = torch.rand(G.shape, generator=generator, dtype=torch.float64, device=G.device)
     Z = torch.randn(G.shape, generator=generator, dtype=torch.float64, device=G.device)
     out = torch.where(R < rate, G + sigma * Z, G)
@@ -553,7 +553,7 @@ def swap_mutation(P: Tensor, rate: float, generator: torch.Generator | None = No
     """Swap mutation for permutations: position ``i = 0..L-1`` is, with probability ``rate``,
     exchanged with another position chosen uniformly (the rule of DEAP's
     ``mutShuffleIndexes``). The result is still a permutation."""
-    _check_prob(rate, "mutation rate")
+    check_prob(rate, "mutation rate")
     P = P.clone()
     n, L = P.shape
     hit = torch.rand(n, L, generator=generator, dtype=torch.float64, device=P.device) < rate
@@ -574,7 +574,7 @@ def inversion_mutation(P: Tensor, rate: float, generator: torch.Generator | None
     Each genome gets ``K ~ Binomial(L, rate)`` such reversals, one after the other (about one
     with the default ``rate = 1/L``). On a tour, one reversal is a 2-opt move: it replaces
     two edges and keeps all others."""
-    _check_prob(rate, "mutation rate")
+    check_prob(rate, "mutation rate")
     n, L = P.shape
     dev = P.device
     K = (torch.rand(n, L, generator=generator, dtype=torch.float64, device=dev) < rate).sum(1)
@@ -637,16 +637,3 @@ def diversity(G: Tensor, kind: str, low: Tensor | None = None,
         k = torch.arange(N, dtype=torch.float64, device=G.device)[:, None]
         return float(((2 * k - N + 1) * S).sum() / (pairs * L))
     raise ValueError(f"kind must be 'binary', 'real' or 'permutation', got {kind!r}")
-
-
-# =================================================================================== checks
-
-
-def _check_prob(p: float, name: str) -> None:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
-
-
-def _check_int(v: Any, name: str, minimum: int) -> None:
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")

@@ -102,14 +102,14 @@ vector itself. :meth:`GeneticAlgorithm.permutation` makes a permutation GA over 
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor
 
 from . import ga_operators as ops
-from ..utils import few_threads
+from ..utils import check_int, check_number, check_positive, check_prob, few_threads
 from .base import Optimizer
 
 __all__ = ["GeneticAlgorithm"]
@@ -183,13 +183,12 @@ class GeneticAlgorithm(Optimizer):
         L = self.genome_length = self.encoding.length
 
         # ---- population and rates
-        _int(pop_size, "pop_size", 2)
+        pop_size = check_int(pop_size, "pop_size", minimum=2)
         self.pop_size = pop_size
         if selection not in _SELECTIONS:
             raise ValueError(f"selection must be one of {_SELECTIONS}, got {selection!r}")
-        _int(tournament_size, "tournament_size", 1)
-        if isinstance(rank_pressure, bool) or not isinstance(rank_pressure, (int, float)) \
-                or not 1.0 <= rank_pressure <= 2.0:
+        tournament_size = check_int(tournament_size, "tournament_size", minimum=1)
+        if check_number(rank_pressure, "rank_pressure", minimum=1.0) > 2.0:
             raise ValueError(f"rank_pressure must be in [1, 2], got {rank_pressure!r}")
         self.selection, self.tournament_size = selection, tournament_size
         self.rank_pressure = float(rank_pressure)
@@ -206,29 +205,25 @@ class GeneticAlgorithm(Optimizer):
         if (crossover == "one_point" and L < 2) or (crossover == "two_point" and L < 3):
             raise ValueError(f"{crossover} crossover needs a longer genome (length {L})")
         mutation_rate = 1.0 / L if mutation_rate is None else mutation_rate
-        for name, p in (("crossover_rate", crossover_rate), ("mutation_rate", mutation_rate),
-                        ("mutation_prob", mutation_prob)):
-            ops._check_prob(p, name)
+        crossover_rate = check_prob(crossover_rate, "crossover_rate")
+        mutation_rate = check_prob(mutation_rate, "mutation_rate")
+        mutation_prob = check_prob(mutation_prob, "mutation_prob")
         if crossover_rate == 0 and (mutation_rate == 0 or mutation_prob == 0):
             raise ValueError("with crossover_rate = 0 and no mutation the children would "
                              "never differ from their parents")
-        if not (isinstance(mutation_sigma, (int, float)) and mutation_sigma > 0):
-            raise ValueError(f"mutation_sigma must be positive, got {mutation_sigma!r}")
-        if not (isinstance(blend_alpha, (int, float)) and blend_alpha >= 0):
-            raise ValueError(f"blend_alpha must be >= 0, got {blend_alpha!r}")
-        if not (isinstance(sbx_eta, (int, float)) and sbx_eta >= 0):
-            raise ValueError(f"sbx_eta must be >= 0, got {sbx_eta!r}")
-        self.crossover, self.crossover_rate = crossover, float(crossover_rate)
-        self.mutation, self.mutation_rate = mutation, float(mutation_rate)
-        self.mutation_prob, self.mutation_sigma = float(mutation_prob), float(mutation_sigma)
-        self.blend_alpha, self.sbx_eta = float(blend_alpha), float(sbx_eta)
+        self.crossover, self.crossover_rate = crossover, crossover_rate
+        self.mutation, self.mutation_rate = mutation, mutation_rate
+        self.mutation_prob = mutation_prob
+        self.mutation_sigma = check_positive(mutation_sigma, "mutation_sigma")
+        self.blend_alpha = check_number(blend_alpha, "blend_alpha", minimum=0)
+        self.sbx_eta = check_number(sbx_eta, "sbx_eta", minimum=0)
 
         # ---- insertion
         if insertion not in _INSERTIONS:
             raise ValueError(f"insertion must be one of {_INSERTIONS}, got {insertion!r}")
         if insertion == "elitist":
             n_elite = 1 if n_elite is None else n_elite
-            _int(n_elite, "n_elite", 1)
+            n_elite = check_int(n_elite, "n_elite", minimum=1)
             if n_elite >= pop_size:
                 raise ValueError(f"n_elite must be below pop_size ({pop_size}), got {n_elite}")
             self.n_children = pop_size - n_elite
@@ -237,7 +232,7 @@ class GeneticAlgorithm(Optimizer):
                 raise ValueError("n_elite applies to insertion='elitist' only")
             n_elite = 0
             if insertion == "steady_state":
-                _int(n_offspring, "n_offspring", 1)
+                n_offspring = check_int(n_offspring, "n_offspring", minimum=1)
                 if n_offspring > pop_size:
                     raise ValueError(f"n_offspring must be at most pop_size ({pop_size}), got "
                                      f"{n_offspring}")
@@ -264,10 +259,8 @@ class GeneticAlgorithm(Optimizer):
         if repair is not None and constraint_handling != "repair":
             raise ValueError("a repair function needs constraint_handling='repair'")
         if constraint_handling == "penalty":
-            if penalty is None or isinstance(penalty, bool) or \
-                    not isinstance(penalty, (int, float)) or not 0 < penalty < math.inf:
-                raise ValueError("constraint_handling='penalty' needs a positive penalty "
-                                 f"coefficient (F = f + penalty * violation), got {penalty!r}")
+            penalty = check_positive(penalty, "the penalty coefficient (F = f + penalty * "
+                                     "violation) of constraint_handling='penalty'")
         elif penalty is not None:
             raise ValueError("penalty applies to constraint_handling='penalty' only")
         self.constraint, self.constraint_handling = constraint, constraint_handling
@@ -280,7 +273,7 @@ class GeneticAlgorithm(Optimizer):
         self.values: Tensor | None = None  # raw f [N]
         self.violation: Tensor | None = None  # [N], 0 where feasible
         self.best_genome: Tensor | None = None
-        self._pending: dict[str, Any] | None = None
+        self._pending: _Asked | None = None  # the generation between ask and tell
         self._empty_streak = 0
         self._gave_up = False
         self.record, self.record_population = bool(record), bool(record_population)
@@ -291,7 +284,7 @@ class GeneticAlgorithm(Optimizer):
     def bits(cls, n_bits: int, seed: int = 0, **options: Any) -> "GeneticAlgorithm":
         """A GA on bit strings of length ``n_bits`` whose phenotype is the 0/1 vector itself
         (bounds ``[0, 1]`` per bit, one bit each): OneMax, knapsack, feature subsets."""
-        _int(n_bits, "n_bits", 1)
+        n_bits = check_int(n_bits, "n_bits", minimum=1)
         for key in ("bits", "precision", "encoding"):
             if key in options:
                 raise ValueError(f"GeneticAlgorithm.bits fixes {key!r}")
@@ -300,8 +293,7 @@ class GeneticAlgorithm(Optimizer):
     @classmethod
     def permutation(cls, n: int, seed: int = 0, **options: Any) -> "GeneticAlgorithm":
         """A GA on permutations of ``0..n-1`` (tours, orderings)."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-            raise ValueError(f"a permutation needs n >= 2 elements, got {n!r}")
+        n = check_int(n, "a permutation's n", minimum=2)
         if "encoding" in options:
             raise ValueError("GeneticAlgorithm.permutation fixes the encoding")
         return cls([[0.0] * n, [n - 1.0] * n], seed, encoding="permutation", **options)
@@ -350,7 +342,99 @@ class GeneticAlgorithm(Optimizer):
             return order[torch.argsort(infeasible[order].long(), stable=True)]
         return torch.argsort(self.fitness_of(y, viol), stable=True)
 
-    # ---- step 3: genetic operators ------------------------------------------------------
+    # ---- step 3: one generation; ask breeds it, tell inserts it --------------------------
+    def _ask(self) -> Tensor:
+        """Select, cross, mutate (and repair) until a generation has a new child; ask for the
+        new children, each once (see "Evaluations" in the module docstring)."""
+        if self._pending is not None:  # asked twice without tell: the same points again
+            return self._pending.X.clone()
+        dev, g, m = self.device, self.generator, self.n_children
+        with few_threads(dev):
+            if self.population is None:  # generation 0: the random initial population
+                kids = self.encoding.random(self.pop_size, g)
+                if self.repair is not None:
+                    kids = self._apply_repair(kids)
+                unknown = torch.full((self.pop_size,), torch.nan, dtype=torch.float64,
+                                     device=dev)
+                everyone = torch.arange(self.pop_size, device=dev)
+                self._pending = _Asked(self.encoding.decode(kids), kids, unknown,
+                                       unknown.clone(), everyone, everyone)
+                return self._pending.X.clone()
+            while True:
+                # select m parents by fitness; each child starts as a copy of one
+                parents = self._select(m)
+                kids = self.population[parents].clone()
+                touched = torch.zeros(m, dtype=torch.bool, device=dev)
+                # pair parents (0,1), (2,3), ...; with prob. crossover_rate a pair is replaced
+                # by its two children
+                if m >= 2:
+                    crossed = torch.rand(m // 2, generator=g, dtype=torch.float64,
+                                         device=dev) < self.crossover_rate
+                    if bool(crossed.any()):
+                        rows = crossed.nonzero().flatten() * 2
+                        kids[rows], kids[rows + 1] = self._cross(kids[rows], kids[rows + 1])
+                        touched[rows] = touched[rows + 1] = True
+                # mutate each child with prob. mutation_prob
+                mutated = torch.rand(m, generator=g, dtype=torch.float64,
+                                     device=dev) < self.mutation_prob
+                if bool(mutated.any()):
+                    kids[mutated] = self._mutate(kids[mutated])
+                    touched |= mutated
+                if self.repair is not None:
+                    kids = self._apply_repair(kids)
+                # which children need an evaluation? the others inherit f and the violation
+                if self.skip_unchanged:  # equal to a member of the population
+                    known, source = _find_rows(kids, self.population)
+                else:  # DEAP's rule: untouched copies of their first parent
+                    known, source = ~touched, parents
+                y = torch.where(known, self.values[source], torch.nan)
+                v = torch.where(known, self.violation[source], torch.nan)
+                new = (~known).nonzero().flatten()
+                if len(new):
+                    self._empty_streak = 0
+                    break
+                self._empty_streak += 1
+                if self._empty_streak >= _MAX_EMPTY:  # give up: re-evaluate what we have
+                    self._gave_up = True
+                    new = torch.arange(m, device=dev)
+                    break
+                self._insert(kids, y, v)  # nothing new: a generation without evaluations
+                self._record()
+            if self.skip_unchanged and not self._gave_up:  # equal new children: ask once
+                first, where = _first_unique(kids[new])
+                asked = new[first]
+            else:
+                asked, where = new, torch.arange(len(new), device=dev)
+            self._pending = _Asked(self.encoding.decode(kids[asked]), kids, y, v, new, where)
+        return self._pending.X.clone()
+
+    def _check_points(self, X: Tensor) -> Tensor:
+        """``tell`` must get back the individuals of the last ``ask()``: all, in order."""
+        return self._expect_asked(X, None if self._pending is None else self._pending.X)
+
+    def _update_best(self, X: Tensor, values: list[float]) -> None:
+        """``best_x`` / ``best_y`` track the best *feasible* individual (all are feasible
+        without a constraint); the violations are kept for ``_tell``."""
+        v = self._pending.v_told = self.violation_of(X)
+        told = [i for i, ok in enumerate((v <= 0).tolist()) if ok]
+        if told:
+            i = min(told, key=values.__getitem__)
+            if values[i] < self.best_y:
+                self.best_y, self.best_x = values[i], X[i].clone()
+                self.best_genome = self.encoding.encode(X[i:i + 1])[0]
+
+    def _tell(self, X: Tensor, y: Tensor) -> None:
+        """The told values complete the generation; insert it into the population."""
+        a, self._pending = self._pending, None
+        with few_threads(self.device):
+            a.y[a.new], a.v[a.new] = y[a.where], a.v_told[a.where]
+            if self.population is None:  # generation 0 becomes the population
+                self.population, self.values, self.violation = a.kids, a.y, a.v
+            else:
+                self._insert(a.kids, a.y, a.v)
+            self._record()
+
+    # ---- the operators a generation calls ------------------------------------------------
     def _select(self, k: int) -> Tensor:
         """Indices of ``k`` parents drawn from the population."""
         F = self.fitness
@@ -397,31 +481,6 @@ class GeneticAlgorithm(Optimizer):
             return ops.swap_mutation(G, rate, g)
         return ops.inversion_mutation(G, rate, g)
 
-    def _breed(self, m: int) -> dict[str, Tensor]:
-        """Selection, crossover and mutation: ``m`` children, the parent each started as a
-        copy of (``p1``), and which of them an operator touched."""
-        dev = self.device
-        parents = self._select(m)
-        n_pairs = m // 2
-        pa, pb = parents[0:2 * n_pairs:2], parents[1:2 * n_pairs:2]
-        A, B = self.population[pa], self.population[pb]
-        kids = self.population[parents].clone()
-        touched = torch.zeros(m, dtype=torch.bool, device=dev)
-        if n_pairs:
-            crossed = torch.rand(n_pairs, generator=self.generator, dtype=torch.float64,
-                                 device=dev) < self.crossover_rate
-            if bool(crossed.any()):
-                C, D = self._cross(A[crossed], B[crossed])
-                rows = crossed.nonzero().flatten() * 2
-                kids[rows], kids[rows + 1] = C, D
-                touched[rows] = touched[rows + 1] = True
-        mutated = torch.rand(m, generator=self.generator, dtype=torch.float64,
-                             device=dev) < self.mutation_prob
-        if bool(mutated.any()):
-            kids[mutated] = self._mutate(kids[mutated])
-            touched |= mutated
-        return {"kids": kids, "p1": parents, "touched": touched}
-
     def _apply_repair(self, G: Tensor) -> Tensor:
         X = self.encoding.decode(G)
         Xr = torch.as_tensor(self.repair(X.clone()), dtype=torch.float64, device=self.device)
@@ -430,102 +489,6 @@ class GeneticAlgorithm(Optimizer):
                              f"{list(Xr.shape)}")
         return self.encoding.encode(Xr)
 
-    # ---- ask / tell ---------------------------------------------------------------------
-    def _ask(self) -> Tensor:
-        with few_threads(self.device):
-            return self._ask_new()
-
-    def _ask_new(self) -> Tensor:
-        if self._pending is not None:  # asked twice without tell: same points again
-            return self._pending["X"].clone()
-        if self.population is None:  # generation 0: the random initial population
-            G = self.encoding.random(self.pop_size, self.generator)
-            if self.repair is not None:
-                G = self._apply_repair(G)
-            X = self.encoding.decode(G)
-            self._pending = {"init": True, "G": G, "X": X}
-            return X.clone()
-        while True:
-            b = self._breed(self.n_children)
-            kids = b["kids"]
-            if self.repair is not None:
-                kids = b["kids"] = self._apply_repair(kids)
-            if self.skip_unchanged:
-                # a child equal to any member of the population inherits its f; equal
-                # new children are asked once
-                known, src = _find_rows(kids, self.population)
-            else:
-                # DEAP's rule: untouched children (copies of their first parent) inherit
-                known, src = ~b["touched"], b["p1"]
-            y = torch.where(known, self.values[src], torch.nan)
-            v = torch.where(known, self.violation[src], torch.nan)
-            new = (~known).nonzero().flatten()
-            if len(new):
-                self._empty_streak = 0
-                break
-            self._empty_streak += 1
-            if self._empty_streak >= _MAX_EMPTY:  # give up: re-evaluate what we have
-                self._gave_up = True
-                new = torch.arange(kids.shape[0], device=self.device)
-                break
-            self._insert(kids, y, v)  # a generation without evaluations
-            self._record()
-        if self.skip_unchanged and not self._gave_up:
-            asked, where = _first_unique(kids[new])
-            asked = new[asked]
-        else:
-            asked, where = new, torch.arange(len(new), device=self.device)
-        X = self.encoding.decode(kids[asked])
-        self._pending = {"init": False, "kids": kids, "new": new, "where": where, "y": y,
-                         "v": v, "X": X}
-        return X.clone()
-
-    def tell(self, X: Tensor, y: Tensor) -> None:
-        """Report the values of the individuals from the last ``ask()`` (all, in order).
-
-        ``best_x`` / ``best_y`` track the best *feasible* individual (all are feasible
-        without a constraint)."""
-        if self._pending is None:
-            raise ValueError("GeneticAlgorithm.tell: call ask() first (tell expects the "
-                             "individuals it returned)")
-        Xp = self._pending["X"]
-        X = torch.as_tensor(X, dtype=torch.float64, device=self.device)
-        if X.shape != Xp.shape or not torch.equal(X, Xp):
-            raise ValueError(f"GeneticAlgorithm.tell expects exactly the {Xp.shape[0]} points "
-                             f"of the last ask(), in the same order; got a tensor of shape "
-                             f"{list(X.shape)} that differs")
-        y = torch.as_tensor(y, dtype=torch.float64, device=self.device).reshape(-1)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"tell: got {X.shape[0]} points but {y.shape[0]} values")
-        if not torch.isfinite(y).all():
-            raise ValueError("tell: objective values must be finite (got NaN or inf)")
-        v = self.violation_of(X)
-        feasible = v <= 0
-        if bool(feasible.any()):
-            i = int(torch.argmin(torch.where(feasible, y, torch.inf)))
-            if y[i].item() < self.best_y:
-                self.best_y, self.best_x = y[i].item(), X[i].clone()
-                self.best_genome = self.encoding.encode(X[i:i + 1])[0]
-        self.n_told += X.shape[0]
-        self._pending["v_told"] = v
-        self._tell(X, y)
-
-    def _tell(self, X: Tensor, y: Tensor) -> None:
-        with few_threads(self.device):
-            self._tell_new(X, y)
-
-    def _tell_new(self, X: Tensor, y: Tensor) -> None:
-        p, self._pending = self._pending, None
-        if p["init"]:  # generation 0
-            self.population, self.values, self.violation = p["G"], y.clone(), p["v_told"]
-            self._record()
-            return
-        ys, vs = p["y"], p["v"]
-        ys[p["new"]], vs[p["new"]] = y[p["where"]], p["v_told"][p["where"]]
-        self._insert(p["kids"], ys, vs)
-        self._record()
-
-    # ---- insertion -----------------------------------------------------------------------
     def _insert(self, kids: Tensor, y: Tensor, v: Tensor) -> None:
         """Build the next population from the current one and the evaluated children."""
         if self.insertion == "generational":
@@ -574,6 +537,19 @@ class GeneticAlgorithm(Optimizer):
                 f"generation={getattr(self, 'generation', 0)}, told={self.n_told})")
 
 
+@dataclass
+class _Asked:
+    """A generation between ``ask`` and ``tell``."""
+
+    X: Tensor  # the points asked: the new children, each distinct child once, decoded
+    kids: Tensor  # every child's genome (generation 0: the initial population)
+    y: Tensor  # raw f per child: inherited, NaN until told
+    v: Tensor  # constraint violation per child, likewise
+    new: Tensor  # indices of the children that need the told values ...
+    where: Tensor  # ... and for each of them its row in X
+    v_told: Tensor | None = None  # the violations of X, set by tell
+
+
 def _find_rows(A: Tensor, B: Tensor) -> tuple[Tensor, Tensor]:
     """For each row of ``A``: whether it equals some row of ``B``, and which (0 where none).
 
@@ -612,8 +588,3 @@ def _first_unique(A: Tensor) -> tuple[Tensor, Tensor]:
     rank = torch.empty_like(order)
     rank[order] = torch.arange(n_unique, device=A.device)
     return first[order], rank[inv]
-
-
-def _int(v: Any, name: str, minimum: int) -> None:
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor
 
+from ..utils import check_int
 from .base import Optimizer
 
 
@@ -20,10 +21,8 @@ class RandomSearch(Optimizer):
     def __init__(self, bounds: Tensor | Sequence[Sequence[float]], seed: int = 0,
                  batch_size: int = 1, sobol: bool = False, device: Any = None) -> None:
         super().__init__(bounds, seed, device)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.batch_size = batch_size
-        self._sobol = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=seed) \
+        self.batch_size = check_int(batch_size, "batch_size")
+        self._sobol = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=self.seed) \
             if sobol else None
 
     def _ask(self) -> Tensor:
