@@ -6,8 +6,12 @@ from .darts import DartsMonitor, alpha_figure, spread_of
 from .evolution import queue_steps
 from .live import LiveCurves, step_through, viz_mode
 from .plots import plot_runs
+from .bo import (plot_posterior, posterior_2d_figure, posterior_2d_step, posterior_figure,
+                 posterior_step)
 from .style import PALETTE, colour, ellipse, layout, rgba, use_matplotlib_style
 
 __all__ = ["LiveCurves", "step_through", "viz_mode", "plot_runs", "PALETTE", "colour",
            "layout", "rgba", "use_matplotlib_style", "ellipse", "cell_figure", "nasnet_figure",
            "nasnet_pair_figure", "alpha_figure", "DartsMonitor", "spread_of", "queue_steps"]
+__all__ += ["plot_posterior", "posterior_figure", "posterior_step", "posterior_2d_figure",
+            "posterior_2d_step"]
