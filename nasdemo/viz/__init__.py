@@ -8,6 +8,7 @@ from .live import LiveCurves, step_through, viz_mode
 from .plots import plot_runs
 from .bo import (plot_posterior, posterior_2d_figure, posterior_2d_step, posterior_figure,
                  posterior_step)
+from .cma import cma_log_figure, ellipse_figure
 from .style import PALETTE, colour, ellipse, layout, rgba, use_matplotlib_style
 
 __all__ = ["LiveCurves", "step_through", "viz_mode", "plot_runs", "PALETTE", "colour",
@@ -15,3 +16,4 @@ __all__ = ["LiveCurves", "step_through", "viz_mode", "plot_runs", "PALETTE", "co
            "nasnet_pair_figure", "alpha_figure", "DartsMonitor", "spread_of", "queue_steps"]
 __all__ += ["plot_posterior", "posterior_figure", "posterior_step", "posterior_2d_figure",
             "posterior_2d_step"]
+__all__ += ["ellipse_figure", "cma_log_figure"]
