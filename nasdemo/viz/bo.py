@@ -115,7 +115,7 @@ PANELS_2D = ("posterior mean", "posterior std", "log EI")
 
 
 def posterior_2d_figure(objective: Callable[[Tensor], Tensor] | Any, n_grid: int = 60,
-                        height: int = 470) -> tuple[go.Figure, Tensor]:
+                        height: int = 500) -> tuple[go.Figure, Tensor]:
     """An empty three-panel plotly figure (posterior mean, std, log EI) on a 2-D box, and
     the ``[n_grid**2, 2]`` grid its heatmaps are drawn on.
 
@@ -152,7 +152,10 @@ def posterior_2d_figure(objective: Callable[[Tensor], Tensor] | Any, n_grid: int
                         showlegend=c == 0, name="true minima",
                         marker={"color": "white", "size": 11, "symbol": "x",
                                 "line": {"color": "black", "width": 1.5}}, row=1, col=c + 1)
-    fig.update_layout(layout("", height=height))
+    # The legend goes below the panels: on the right it would sit under the mode bar.
+    fig.update_layout(layout("", height=height),
+                      legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.2,
+                              "yanchor": "top"}, margin={"b": 100})
     fig.update_xaxes(title_text="x1")
     fig.update_yaxes(title_text="x2", col=1)
     return fig, grid
