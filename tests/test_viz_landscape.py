@@ -26,6 +26,8 @@ def test_gallery_one_panel_per_function_nine_inches_wide():
                                 cols=2, n=20)
     assert fig.get_size_inches()[0] == 9
     assert [ax.get_visible() for ax in fig.axes] == [True, True, True, False]
+    assert fig.axes[0].get_title() == "sphere\n[-5, 5]²"
+    assert fig.axes[1].get_title() == "branin\n[-5, 10] × [0, 15]"
     plt.close(fig)
 
 

@@ -32,7 +32,7 @@ def landscape_grid(objective: Any, n: int) -> tuple[Tensor, Tensor, Tensor]:
 
 def plot_function_gallery(objectives: Sequence[Any], cols: int = 4, n: int = 300) -> Figure:
     """``log(1 + f - f_opt)`` of each 2-D objective on its own box (the log scale shows the
-    valleys), global minima as white crosses; ``cols`` panels per row in a figure 9 inches
+    valleys; a square box is titled ``[lo, hi]²``), global minima as white crosses; ``cols`` panels per row in a figure 9 inches
     wide, so that it needs no shrinking in a notebook."""
     if not objectives:
         raise ValueError("plot_function_gallery needs at least one objective")
@@ -45,8 +45,10 @@ def plot_function_gallery(objectives: Sequence[Any], cols: int = 4, n: int = 300
         gx, gy, Z = landscape_grid(f, n)
         ax.contourf(gx, gy, torch.log1p(Z - f.f_opt), levels=30, cmap="viridis")
         ax.scatter(*f.minimizers.T, marker="x", s=50, c="white", linewidths=2)
-        lo, hi = f.bounds
-        ax.set_title(f"{f.name}\n[{lo[0]:g}, {hi[0]:g}] × [{lo[1]:g}, {hi[1]:g}]", fontsize=10)
+        lo, hi = f.bounds.tolist()
+        box = (f"[{lo[0]:g}, {hi[0]:g}]²" if (lo[0], hi[0]) == (lo[1], hi[1])
+               else f"[{lo[0]:g}, {hi[0]:g}] × [{lo[1]:g}, {hi[1]:g}]")
+        ax.set_title(f"{f.name}\n{box}", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle("log(1 + f(x) - f_opt) on each function's box")
