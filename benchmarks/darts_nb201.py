@@ -93,8 +93,7 @@ def main(argv: list[str] | None = None) -> None:
                 run = saved_run(saved, seed, name, a.rejudge)
                 wall, c = run["wall_s"], Cell.from_string(run["cell"])
             else:
-                torch.manual_seed(seed)
-                net = NB201Supernet(channels=a.channels)
+                net = NB201Supernet(channels=a.channels)  # search re-draws it from seed
                 t0 = time.perf_counter()
                 c = darts_search(net, data, epochs=a.epochs, seed=seed, **opts).architecture
                 wall = time.perf_counter() - t0

@@ -14,9 +14,11 @@ from .darts import search as darts_search
 from .evolution import aging_evolution
 from .reinforce import reinforce
 from .search import SearchResult, random_search
+from .nasnet import DARTS_OPS
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
            "DartsSupernet", "DartsGenotype", "DartsSearch", "DartsConfig", "DartsResult",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
-           "Recipe", "train_cell"]
+           "Recipe", "train_cell",
+           "DARTS_OPS"]
