@@ -15,10 +15,11 @@ from .evolution import aging_evolution
 from .reinforce import reinforce
 from .search import SearchResult, random_search
 from .nasnet import DARTS_OPS
+from .darts import MixedOp
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
            "DartsSupernet", "DartsGenotype", "DartsSearch", "DartsConfig", "DartsResult",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
            "Recipe", "train_cell",
-           "DARTS_OPS"]
+           "DARTS_OPS", "MixedOp"]
