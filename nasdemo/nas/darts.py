@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import math
 import time
-from numbers import Integral
 from dataclasses import dataclass, field
 from functools import partial
+from numbers import Integral
 from typing import Callable, Sequence
 
 import torch
@@ -207,7 +207,8 @@ class Supernet(nn.Module):
         """Re-draw every weight and alpha from ``seed`` alone, clear the batch-norm
         statistics and lift any cuts: afterwards the supernet is exactly what its constructor
         builds right after ``torch.manual_seed(seed)`` (each module's own initialisation,
-        ``reset_parameters``, in construction order, then alpha = 1e-3 * N(0, 1)).
+        ``reset_parameters``, in construction order, then alpha = 1e-3 * N(0, 1); bit for bit
+        in the default float32).
 
         The values are drawn on the CPU, so they do not depend on the device the supernet
         lives on, and the global random state is left as it was."""
@@ -225,7 +226,7 @@ class Supernet(nn.Module):
     @torch.no_grad()
     def _init_arch(self) -> None:
         """Draw alpha = 1e-3 * N(0, 1) (the DARTS code's initialisation) from the global
-        generator, in ``arch_parameters()`` order, and lift any cuts."""
+        generator, in ``arch_parameters()`` order (the constructor's last draws)."""
         for alpha in self.arch_parameters():
             alpha.copy_(1e-3 * torch.randn(alpha.shape))
 
@@ -337,6 +338,7 @@ class NB201Supernet(Supernet):
 
     @torch.no_grad()
     def _init_arch(self) -> None:
+        """Draw alpha as ``Supernet._init_arch`` does and put every cut op back."""
         super()._init_arch()
         self.edge_mask.fill_(True)
 
