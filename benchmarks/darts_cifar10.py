@@ -21,8 +21,7 @@ import time
 
 import torch
 
-from nasdemo.nas import Benchmark, DartsSupernet, NB201Supernet, darts_search
-from nasdemo.nas.darts import DartsSearch
+from nasdemo.nas import Benchmark, DartsSearch, DartsSupernet, NB201Supernet, darts_search
 from nasdemo.nas.data import Splits, load_cifar10
 
 
@@ -51,7 +50,6 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
 
     splits = random_cifar(a.random, a.seed) if a.random else load_cifar10(a.data, n_val=0)
-    torch.manual_seed(a.seed)
     if a.space == "darts":
         net = DartsSupernet(a.channels, layers=a.layers or 8, in_channels=3, dims=2,
                             device=a.device)

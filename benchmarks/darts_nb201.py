@@ -10,7 +10,11 @@ judged on the test accuracy of the cell it returns (notebook 07 uses the same pr
     # or the seeds split over two processes, one per core:
     python benchmarks/darts_nb201.py --seeds 3 & python benchmarks/darts_nb201.py --seeds 2 --first-seed 3
 
-One thread per process (``torch.set_num_threads(1)``); variants run one after another. The
+One thread per process (``torch.set_num_threads(1)``); variants run one after another. Each
+search is a function of its seed (``darts_search`` re-draws the supernet's weights and alpha
+from it), so the command above reproduces the recorded runs in
+``darts_nb201_runs_2026-11-28.jsonl`` up to floating-point differences between machines
+(checked on 2026-12-02 for seed 0, first order: the same cell). Notebook 07 replays that file. The
 baselines' query budget comes from the measured wall time, so a busy machine gives them more
 queries: compare on an otherwise idle machine, or read the budget printed with each row.
 
@@ -93,8 +97,7 @@ def main(argv: list[str] | None = None) -> None:
                 run = saved_run(saved, seed, name, a.rejudge)
                 wall, c = run["wall_s"], Cell.from_string(run["cell"])
             else:
-                torch.manual_seed(seed)
-                net = NB201Supernet(channels=a.channels)
+                net = NB201Supernet(channels=a.channels)  # search re-draws it from seed
                 t0 = time.perf_counter()
                 c = darts_search(net, data, epochs=a.epochs, seed=seed, **opts).architecture
                 wall = time.perf_counter() - t0

@@ -58,14 +58,15 @@ def check_int(value: Any, name: str, minimum: int = 1, maximum: int | None = Non
 
 
 def check_seed(seed: Any, name: str = "seed") -> int:
-    """A seed is a non-negative integer (Python or NumPy); returns it as an ``int``.
+    """A seed is a non-negative integer (Python or NumPy) below 2**63, what
+    ``torch.Generator.manual_seed`` takes without wrapping it; returns it as an ``int``.
 
     ``None`` is refused on purpose: nasdemo's runs are reproducible, and an unseeded run
     would not be."""
     try:
-        return check_int(seed, name, minimum=0)
+        return check_int(seed, name, minimum=0, maximum=2**63 - 1)
     except ValueError:
-        raise ValueError(f"{name} must be a non-negative integer (the same seed gives the "
+        raise ValueError(f"{name} must be a non-negative integer below 2**63 (the same seed gives the "
                          f"same run), got {seed!r}") from None
 
 

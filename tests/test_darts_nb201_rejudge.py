@@ -99,3 +99,19 @@ def test_save_writes_what_rejudge_reads(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="nothing to --save"):
         script.main(["--rejudge", str(saved), "--save", str(tmp_path / "again.jsonl")])
     script.main(["--rejudge", str(saved), "--baseline-runs", "1"])  # reads them back
+
+
+def test_shipped_runs_file_is_what_notebook_07_replays():
+    """The recorded runs notebook 07 replays: one run of each variant for seeds 0-4, one
+    setting (50 epochs, C=8, a cut every 10 epochs), valid cells; the script reads them."""
+    spec = importlib.util.spec_from_file_location("darts_nb201", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    path = SCRIPT.parents[1] / "nasdemo" / "data" / "darts_nb201_runs_2026-11-28.jsonl"
+    runs = script.load_runs(path)
+    assert len(runs) == 15
+    for seed in range(5):
+        for method in METHODS:
+            run = script.saved_run(runs, seed, method, path)
+            assert Cell.from_string(run["cell"]) and run["wall_s"] > 0
+    assert {(r["epochs"], r["channels"], r["prune_every"]) for r in runs} == {(50, 8, 10)}

@@ -5,16 +5,18 @@ import importlib.util
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from nasdemo.nas.cell import EDGES, OPS, Cell
-from nasdemo.nas.darts import (PRIMITIVES, DartsConfig, DartsGenotype, DartsSearch,
-                               DartsSupernet, FactorizedReduce, MixedOp, NB201Supernet, darts_search_op,
+from nasdemo.nas.darts import (DartsConfig, DartsGenotype, DartsSearch, DartsSupernet,
+                               FactorizedReduce, MixedOp, NB201Supernet, darts_search_op,
                                derive_darts_cell, derive_nb201_cell, search)
 from nasdemo.nas.data import Splits
+from nasdemo.nas.nasnet import DARTS_OPS, NASNetCell
 
 CPU = torch.device("cpu")
 
@@ -45,7 +47,7 @@ def nb201(seed: int = 0, dtype: torch.dtype = torch.float32) -> NB201Supernet:
 
 
 # ----------------------------------------------------------------- mixed op
-@pytest.mark.parametrize("ops,stride", [(OPS, 1), (PRIMITIVES, 1), (PRIMITIVES, 2)])
+@pytest.mark.parametrize("ops,stride", [(OPS, 1), (DARTS_OPS, 1), (DARTS_OPS, 2)])
 def test_mixed_op_with_one_hot_weights_is_that_op(ops, stride):
     torch.manual_seed(0)
     if ops is OPS:
@@ -141,9 +143,9 @@ def test_2d_search_on_cifar_shaped_tensors(order):
 def test_2d_ops_match_their_1d_definition():
     torch.manual_seed(0)
     x = torch.randn(2, 4, 9, 9)
-    mixed = MixedOp(4, PRIMITIVES, lambda n, c: darts_search_op(n, c, 2, dims=2), stride=2)
-    for k, name in enumerate(PRIMITIVES):
-        out = mixed(x, F.one_hot(torch.tensor(k), len(PRIMITIVES)).float())
+    mixed = MixedOp(4, DARTS_OPS, lambda n, c: darts_search_op(n, c, 2, dims=2), stride=2)
+    for k, name in enumerate(DARTS_OPS):
+        out = mixed(x, F.one_hot(torch.tensor(k), len(DARTS_OPS)).float())
         assert out.shape == (2, 4, 5, 5), name  # ceil(9 / 2) on both axes, none included
     # FactorizedReduce: the second half reads the input shifted one pixel down and right
     fr = FactorizedReduce(4, 4, dims=2).eval()
@@ -191,7 +193,7 @@ def test_nb201_derive_is_argmax_per_edge_none_included():
 
 
 def test_darts_derive_top2_inputs_ignoring_none():
-    none = PRIMITIVES.index("none")
+    none = DARTS_OPS.index("none")
     alpha = torch.zeros(14, 8)
     # node 2 (rows 0-1): sep_conv_3x3 from 1 beats max_pool from 0
     alpha[0, 1], alpha[1, 4] = 1.0, 2.0
@@ -204,20 +206,20 @@ def test_darts_derive_top2_inputs_ignoring_none():
     alpha[9:14, none] = 20.0
     alpha[11, 2], alpha[13, 3] = 3.0, 2.0
     normal = derive_darts_cell(alpha)
-    assert normal == [("sep_conv_3x3", 1), ("max_pool_3x3", 0),
-                      ("dil_conv_3x3", 2), ("sep_conv_5x5", 1),
-                      ("dil_conv_5x5", 3), ("max_pool_3x3", 0),
-                      ("avg_pool_3x3", 2), ("skip_connect", 4)]
-    assert all(op != "none" for op, _ in normal)
+    assert normal == NASNetCell.from_darts([("sep_conv_3x3", 1), ("max_pool_3x3", 0),
+                                            ("dil_conv_3x3", 2), ("sep_conv_5x5", 1),
+                                            ("dil_conv_5x5", 3), ("max_pool_3x3", 0),
+                                            ("avg_pool_3x3", 2), ("skip_connect", 4)])
+    assert all(op != "none" for op, _ in normal.to_darts())
     net = DartsSupernet(channels=4, layers=3, device=CPU)
     with torch.no_grad():
         net.alpha_normal.copy_(alpha)
         net.alpha_reduce.copy_(alpha.flip(0))
     g = net.derive()
-    assert isinstance(g, DartsGenotype) and g.normal == normal and len(g.reduce) == 8
+    assert isinstance(g, DartsGenotype) and g.normal == normal and g.reduce.n_nodes == 4
     with pytest.raises(ValueError, match=r"alpha must have shape \(14, 8\).*\(9, 8\)"):
         derive_darts_cell(torch.zeros(9, 8))
-    assert len(derive_darts_cell(torch.zeros(9, 8), n_nodes=3)) == 6
+    assert derive_darts_cell(torch.zeros(9, 8), n_nodes=3).n_nodes == 3
     with pytest.raises(ValueError, match="n_nodes must be at least 1"):
         derive_darts_cell(torch.zeros(0, 8), n_nodes=0)
 
@@ -295,17 +297,66 @@ def test_step_moves_alpha_and_weights_and_records_history():
 
 
 # ----------------------------------------------------------------- search loop
-def test_search_is_reproducible_and_seed_dependent():
-    def run(seed):
-        return search(nb201(), tiny_splits(), epochs=1, batch_size=8, order=2, seed=seed,
-                      device=CPU)
+def fresh(cls, global_seed: int):
+    """A tiny supernet built under some global random state (not the search's seed)."""
+    torch.manual_seed(global_seed)
+    torch.randn(global_seed + 1)  # and a few draws further on, for good measure
+    if cls is NB201Supernet:
+        return NB201Supernet(channels=4, device=CPU)
+    return DartsSupernet(channels=4, layers=3, n_nodes=2, device=CPU)
 
-    a, b, c = run(0), run(0), run(1)
-    assert a.steps_per_epoch == 2 and a.alphas["alpha"].shape == (3, 6, 5)
-    torch.testing.assert_close(a.alphas["alpha"], b.alphas["alpha"], rtol=0, atol=0)
+
+@pytest.mark.parametrize("cls", [NB201Supernet, DartsSupernet])
+def test_same_seed_same_run_without_global_seeding(cls):
+    def run(seed, global_seed):
+        net = fresh(cls, global_seed)
+        before = torch.random.get_rng_state()
+        res = search(net, tiny_splits(), epochs=1, batch_size=8, order=2, seed=seed,
+                     device=CPU)
+        assert torch.equal(torch.random.get_rng_state(), before)  # no global draws
+        return res
+
+    a, b, c = run(3, global_seed=10), run(3, global_seed=11), run(4, global_seed=10)
+    assert a.steps_per_epoch == 2
+    for name in a.alphas:
+        assert a.alphas[name].shape[0] == 3
+        torch.testing.assert_close(a.alphas[name], b.alphas[name], rtol=0, atol=0)
+        assert not torch.equal(a.alphas[name], c.alphas[name])
     assert a.train_loss == b.train_loss and a.val_loss == b.val_loss
-    assert not torch.equal(a.alphas["alpha"], c.alphas["alpha"])
-    assert isinstance(a.architecture, Cell) and a.derived == [a.architecture]
+    assert a.architecture == b.architecture and a.derived == [a.architecture]
+    assert isinstance(a.architecture, Cell if cls is NB201Supernet else DartsGenotype)
+
+
+def test_reset_is_construction_after_manual_seed_and_lifts_cuts():
+    """reset(seed) draws what the constructor draws right after torch.manual_seed(seed), so
+    runs recorded as `torch.manual_seed(s); search(Supernet(), seed=s)` are today's
+    `search(Supernet(), seed=s)`."""
+    for cls in (NB201Supernet, DartsSupernet):
+        torch.manual_seed(5)
+        built = cls(channels=4, device=CPU)
+        reset = fresh(cls, 0)
+        if cls is DartsSupernet:
+            reset = DartsSupernet(channels=4, device=CPU)
+        reset.reset(5)
+        want = built.state_dict()
+        assert all(torch.equal(want[k], v) for k, v in reset.state_dict().items())
+    net = fresh(NB201Supernet, 1)
+    net.prune_weakest()
+    with torch.no_grad():
+        net.alpha.add_(1.0)
+    net.reset(0)
+    assert net.edge_mask.all() and 0 < net.alpha.abs().max() < 1e-2
+
+
+def test_seed_must_be_a_non_negative_integer():
+    net = fresh(NB201Supernet, 0)
+    for bad in (None, 1.5, "0", True, torch.tensor(1), -1, 2**63):
+        with pytest.raises(ValueError, match=r"seed must be a non-negative integer below 2\*\*63"):
+            search(net, tiny_splits(), epochs=1, seed=bad, device=CPU)
+    with pytest.raises(ValueError, match="seed must be"):
+        net.reset(0.5)
+    res = search(net, tiny_splits(), epochs=1, batch_size=16, seed=np.int64(2), device=CPU)
+    assert res.seed == 2 and type(res.seed) is int
 
 
 def test_progressive_cutting_one_op_per_edge_per_cut():
@@ -328,7 +379,7 @@ def test_darts_space_search_runs():
     torch.manual_seed(0)
     net = DartsSupernet(channels=4, layers=3, n_nodes=2, device=CPU)
     res = search(net, tiny_splits(16), epochs=1, batch_size=8, device=CPU)
-    assert isinstance(res.architecture, DartsGenotype) and len(res.architecture.normal) == 4
+    assert isinstance(res.architecture, DartsGenotype) and res.architecture.normal.n_nodes == 2
     assert res.alphas["normal"].shape == (2, 5, 8)
 
 

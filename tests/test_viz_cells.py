@@ -68,7 +68,7 @@ def test_nasnet_figure_draws_every_input_and_the_concat(cell):
     assert {f"h{k} to output" for k in cell.concat} <= names
     assert len(fig.layout.shapes) == cell.n_nodes + 3  # inputs, nodes, output
     assert "highlight" not in names
-    assert fig.layout.width <= 1000
+    assert fig.layout.width <= 860  # fits a notebook's output at a 1280 px window
 
 
 def test_nasnet_highlight_is_drawn_differently():
@@ -97,6 +97,7 @@ def test_pair_figure_highlights_the_mutated_edge_in_both(kind):
     chosen = [t for t in fig.data if t.name == name]
     assert [t.xaxis for t in chosen] == ["x", "x2"] and all(t.line.width == 4 for t in chosen)
     assert fig.layout.yaxis2.scaleanchor == "x2"
+    assert fig.layout.width <= 860  # fits a notebook's output at a 1280 px window
     # Nodes sit in the same places in both panels.
     assert [s.x0 for s in fig.layout.shapes if s.xref == "x"] == \
         [s.x0 for s in fig.layout.shapes if s.xref == "x2"]

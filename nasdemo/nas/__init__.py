@@ -15,9 +15,12 @@ from .evolution import aging_evolution
 from .reinforce import reinforce
 from .random_search import random_search
 from .result import SearchResult
+from .nasnet import DARTS_OPS
+from .darts import MixedOp
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
            "DartsSupernet", "DartsGenotype", "DartsSearch", "DartsConfig", "DartsResult",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
-           "Recipe", "train_cell"]
+           "Recipe", "train_cell",
+           "DARTS_OPS", "MixedOp"]

@@ -25,8 +25,13 @@ This module has two search spaces, both on 1-D signals ``Tensor[batch, channels,
   NAS-Bench-201's own DARTS baselines (Dong & Yang 2020). Derive: arg-max per edge.
   It also supports *progressive cutting* (``prune_every`` in ``search``).
 - ``DartsSupernet``: the paper's own space (Section 3.1.1): NASNet-style cells with two
-  inputs, ``n_nodes`` intermediate nodes and the 8 ``PRIMITIVES``; normal and reduction cells
-  with their own ``alpha_normal`` / ``alpha_reduce``. Derive: top-2 inputs per node.
+  inputs, ``n_nodes`` intermediate nodes and the 8 ``nasnet.DARTS_OPS``; normal and reduction
+  cells with their own ``alpha_normal`` / ``alpha_reduce``. Derive: top-2 inputs per node,
+  as a ``DartsGenotype`` (a pair of ``nasnet.NASNetCell``).
+
+A search is a function of its ``seed``: ``search`` re-draws the supernet's weights and alpha
+from it (``Supernet.reset``) before the first step, and draws the batch order from it, so two
+searches with one seed are the same run whatever the global random state.
 
 As in the paper's search (Appendix A.1.1), the candidate ops' batch normalisations have no
 learnable affine parameters, so an op cannot rescale its output to undo its alpha weight.
@@ -44,20 +49,18 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..utils import get_device
+from ..utils import check_seed, get_device
 from .cell import EDGES, N_NODES, OPS, Cell
 from .data import N_CLASSES, Splits
+from .nasnet import DARTS_OPS, NASNetCell
 from .network import AvgPool3, ReLUConvBN, ResidualReduction, make_op
 from .network import layers as layer_classes  # `layers` is DartsSupernet's depth argument
 
-__all__ = ["PRIMITIVES", "MixedOp", "nb201_search_op", "darts_search_op", "FactorizedReduce",
+__all__ = ["MixedOp", "nb201_search_op", "darts_search_op", "FactorizedReduce",
            "Supernet", "NB201Supernet", "DartsSupernet", "DartsGenotype",
            "derive_nb201_cell", "derive_darts_cell", "DartsConfig", "DartsSearch",
            "DartsResult", "search"]
 
-#: DARTS's candidate ops (Section 3.1.1; ``PRIMITIVES`` in the paper's code, same order).
-PRIMITIVES: tuple[str, ...] = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect",
-                               "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
 _NONE = "none"
 
 
@@ -112,13 +115,13 @@ def nb201_search_op(name: str, channels: int, dims: int = 1) -> nn.Module:
 
 
 def darts_search_op(name: str, channels: int, stride: int = 1, dims: int = 1) -> nn.Module:
-    """One of DARTS's ``PRIMITIVES`` (not ``none``), as searched (Section 3.1.1 and the
+    """One of ``DARTS_OPS`` (not ``none``), as searched (Section 3.1.1 and the
     paper's code): pools are followed by an affine-free BN; ``sep_conv_kxk`` is two stacked
     ReLU-depthwise-pointwise-BN blocks; ``dil_conv_kxk`` one such block with dilation 2;
     ``skip_connect`` is the identity, or a ``FactorizedReduce`` when ``stride`` is 2."""
-    if name not in PRIMITIVES or name == _NONE:
+    if name not in DARTS_OPS or name == _NONE:
         raise ValueError(f"no module for DARTS op {name!r}; the ops with a module are "
-                         f"{', '.join(op for op in PRIMITIVES if op != _NONE)}")
+                         f"{', '.join(op for op in DARTS_OPS if op != _NONE)}")
     if stride not in (1, 2):
         raise ValueError(f"stride must be 1 or 2, got {stride!r}")
     nd = layer_classes(dims)
@@ -185,7 +188,35 @@ class MixedOp(nn.Module):
 # --------------------------------------------------------------------------- supernets
 class Supernet(nn.Module):
     """What ``DartsSearch`` needs from a supernet: its weights w, its architecture
-    parameters alpha, their softmax weights for plotting, and the derived architecture."""
+    parameters alpha, their softmax weights for plotting, and the derived architecture; and
+    ``reset(seed)``, which makes a search's starting point a function of its seed."""
+
+    def reset(self, seed: int) -> None:
+        """Re-draw every weight and alpha from ``seed`` alone, clear the batch-norm
+        statistics and lift any cuts: afterwards the supernet is exactly what its constructor
+        builds right after ``torch.manual_seed(seed)`` (each module's own initialisation,
+        ``reset_parameters``, in construction order, then alpha = 1e-3 * N(0, 1); bit for bit
+        in the default float32).
+
+        The values are drawn on the CPU, so they do not depend on the device the supernet
+        lives on, and the global random state is left as it was."""
+        seed = check_seed(seed)
+        device = next(self.parameters()).device
+        self.to("cpu")
+        with torch.random.fork_rng(devices=[]):  # restores the global CPU generator after
+            torch.random.default_generator.manual_seed(seed)
+            for module in self.modules():  # registration order = construction order
+                if module is not self and hasattr(module, "reset_parameters"):
+                    module.reset_parameters()
+            self._init_arch()
+        self.to(device)
+
+    @torch.no_grad()
+    def _init_arch(self) -> None:
+        """Draw alpha = 1e-3 * N(0, 1) (the DARTS code's initialisation) from the global
+        generator, in ``arch_parameters()`` order (the constructor's last draws)."""
+        for alpha in self.arch_parameters():
+            alpha.copy_(1e-3 * torch.randn(alpha.shape))
 
     def weights(self) -> list[nn.Parameter]:
         """The network weights w: every parameter except the architecture parameters."""
@@ -285,12 +316,19 @@ class NB201Supernet(Supernet):
         self.layers = nn.ModuleList(body)
         self.head = nn.Sequential(nd["bn"](c), nn.ReLU(inplace=False),
                                   nd["global_pool"](1), nn.Flatten(), nn.Linear(c, n_classes))
-        self.alpha = nn.Parameter(1e-3 * torch.randn(len(EDGES), len(OPS)))
+        self.alpha = nn.Parameter(torch.empty(len(EDGES), len(OPS)))
         self.register_buffer("edge_mask", torch.ones(len(EDGES), len(OPS), dtype=torch.bool))
+        self._init_arch()
         self.to(get_device(device))
 
     def arch_parameters(self) -> list[nn.Parameter]:
         return [self.alpha]
+
+    @torch.no_grad()
+    def _init_arch(self) -> None:
+        """Draw alpha as ``Supernet._init_arch`` does and put every cut op back."""
+        super()._init_arch()
+        self.edge_mask.fill_(True)
 
     def masked_alpha(self) -> Tensor:
         """alpha with the cut ops set to -inf."""
@@ -328,15 +366,16 @@ class NB201Supernet(Supernet):
         return cut
 
 
-@dataclass
+@dataclass(frozen=True)
 class DartsGenotype:
-    """A cell pair derived by DARTS: for each intermediate node, in order, its two
-    ``(op, input)`` pairs, flattened (``NASNetCell.from_darts`` reads this list). Hidden
-    states 0 and 1 are the cell's inputs, node k >= 2 is hidden state k; the cell's output is
-    the concatenation of all intermediate nodes."""
+    """The pair of cells DARTS derives (the paper's ``Genotype``): the ``normal`` and the
+    ``reduce`` cell, each a ``NASNetCell`` (two ``(op, input)`` pairs per intermediate node;
+    ``cell.to_darts()`` gives the paper's flat list). Hidden states 0 and 1 are the cell's
+    inputs, node k >= 2 is hidden state k; the cell's output is the concatenation of all
+    intermediate nodes."""
 
-    normal: list[tuple[str, int]]
-    reduce: list[tuple[str, int]]
+    normal: NASNetCell
+    reduce: NASNetCell
 
 
 def _darts_edges(n_nodes: int) -> list[tuple[int, int]]:
@@ -345,34 +384,35 @@ def _darts_edges(n_nodes: int) -> list[tuple[int, int]]:
     return [(i, node) for node in range(2, 2 + n_nodes) for i in range(node)]
 
 
-def derive_darts_cell(alpha: Tensor, n_nodes: int = 4) -> list[tuple[str, int]]:
+def derive_darts_cell(alpha: Tensor, n_nodes: int = 4) -> NASNetCell:
     """DARTS's derivation (Section 2.4, the code's ``genotype()``) from one cell's
-    ``alpha[n_edges, 8]`` (rows as ``_darts_edges``, columns ``PRIMITIVES``).
+    ``alpha[n_edges, 8]`` (rows as ``_darts_edges``, columns ``DARTS_OPS``).
 
     For each intermediate node, every incoming edge is scored by its strongest softmax weight
     over the ops other than ``none``; the node keeps its 2 best-scored edges (best first, ties
     to the earlier input) and on each the strongest op other than ``none``. The paper leaves
     ``none`` out so that every node has exactly 2 inputs, as in the cells it compares with,
     and because the zero op's weight is underdetermined: raising it only rescales a node,
-    which batch normalisation undoes (Section 2.4).
+    which batch normalisation undoes (Section 2.4). Returns a ``NASNetCell`` over the ops
+    other than ``none``.
     """
     if n_nodes < 1:
         raise ValueError(f"n_nodes must be at least 1, got {n_nodes}")
     n_edges = len(_darts_edges(n_nodes))
-    if alpha.shape != (n_edges, len(PRIMITIVES)):
-        raise ValueError(f"alpha must have shape ({n_edges}, {len(PRIMITIVES)}) for a cell of "
-                         f"{n_nodes} nodes (edges x PRIMITIVES), got {tuple(alpha.shape)}")
+    if alpha.shape != (n_edges, len(DARTS_OPS)):
+        raise ValueError(f"alpha must have shape ({n_edges}, {len(DARTS_OPS)}) for a cell of "
+                         f"{n_nodes} nodes (edges x DARTS_OPS), got {tuple(alpha.shape)}")
     probs = alpha.detach().softmax(dim=-1).cpu()
-    probs[:, PRIMITIVES.index(_NONE)] = -1.0  # never chosen: softmax weights are >= 0
+    probs[:, DARTS_OPS.index(_NONE)] = -1.0  # never chosen: softmax weights are >= 0
     strength, best_op = probs.max(dim=1)
     pairs: list[tuple[str, int]] = []
     start = 0
     for node in range(2, 2 + n_nodes):
         rows = range(start, start + node)  # the node's inputs 0 .. node - 1
         top2 = sorted(rows, key=lambda r: -float(strength[r]))[:2]  # stable: ties keep order
-        pairs.extend((PRIMITIVES[int(best_op[r])], r - start) for r in top2)
+        pairs.extend((DARTS_OPS[int(best_op[r])], r - start) for r in top2)
         start += node
-    return pairs
+    return NASNetCell.from_darts(pairs)
 
 
 class _DartsSearchCell(nn.Module):
@@ -393,7 +433,7 @@ class _DartsSearchCell(nn.Module):
         for i, _node in _darts_edges(n_nodes):
             stride = 2 if reduction and i < 2 else 1
             build = partial(darts_search_op, stride=stride, dims=dims)
-            edges.append(MixedOp(c, PRIMITIVES, build, stride))
+            edges.append(MixedOp(c, DARTS_OPS, build, stride))
         self.edges = nn.ModuleList(edges)
 
     def forward(self, s0: Tensor, s1: Tensor, weights: Tensor) -> Tensor:
@@ -428,7 +468,7 @@ class DartsSupernet(Supernet):
                 raise ValueError(f"{name} must be at least 1, got {value}")
         nd = layer_classes(dims)
         self.n_nodes, self.dims, self.in_channels = n_nodes, dims, in_channels
-        self.edges, self.ops = _darts_edges(n_nodes), PRIMITIVES
+        self.edges, self.ops = _darts_edges(n_nodes), DARTS_OPS
         c_stem = 3 * channels  # the paper's code: stem_multiplier = 3
         self.stem = nn.Sequential(
             nd["conv"](in_channels, c_stem, 3, stride=stem_stride, padding=1, bias=False),
@@ -447,8 +487,9 @@ class DartsSupernet(Supernet):
         self.cells = nn.ModuleList(cells)
         self.head = nn.Sequential(nd["global_pool"](1), nn.Flatten(),
                                   nn.Linear(c_p, n_classes))
-        self.alpha_normal = nn.Parameter(1e-3 * torch.randn(len(self.edges), len(PRIMITIVES)))
-        self.alpha_reduce = nn.Parameter(1e-3 * torch.randn(len(self.edges), len(PRIMITIVES)))
+        self.alpha_normal = nn.Parameter(torch.empty(len(self.edges), len(DARTS_OPS)))
+        self.alpha_reduce = nn.Parameter(torch.empty(len(self.edges), len(DARTS_OPS)))
+        self._init_arch()
         self.to(get_device(device))
 
     def arch_parameters(self) -> list[nn.Parameter]:
@@ -657,6 +698,12 @@ def search(supernet: Supernet, splits: Splits, epochs: int = 10, batch_size: int
            prune_every: int | None = None, config: DartsConfig = DartsConfig()) -> DartsResult:
     """Run DARTS (Algorithm 1) for ``epochs`` epochs and derive the architecture.
 
+    ``seed`` (an integer in [0, 2**63)) fixes the whole run: the search starts by re-drawing
+    the supernet's weights and alpha from it (``supernet.reset(seed)``, which also lifts any
+    cuts), then draws the batch order from it. Two searches with the same seed and settings
+    are the same run, without any ``torch.manual_seed`` call and whatever the supernet held
+    before (a search always starts from scratch); the global random state is not touched.
+
     As in the paper (Appendix A.1.1), ``splits.x_train`` is cut in two equal halves: the first
     trains the weights w, the second is the validation set that alpha is optimised on. This
     validation set is not the one used to report accuracy (``splits.x_val`` / ``x_test`` are
@@ -675,6 +722,7 @@ def search(supernet: Supernet, splits: Splits, epochs: int = 10, batch_size: int
     searcher)`` runs after each epoch (epochs counted from 1), after any cut.
     """
     _check_order(order)
+    seed = check_seed(seed)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -692,6 +740,7 @@ def search(supernet: Supernet, splits: Splits, epochs: int = 10, batch_size: int
                          f"got {len(splits.y_train)}")
 
     dev = get_device(device)
+    supernet.reset(seed)
     supernet.to(dev)
     dtype = next(supernet.parameters()).dtype
     x = splits.x_train.to(dev, dtype)

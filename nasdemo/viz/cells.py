@@ -253,8 +253,10 @@ def cell_figure(cell: Cell, title: str = "", height: int = 300, width: int = 520
 # --------------------------------------------------------------------------- NASNet / DARTS
 _DX, _DY = 2.3, 1.0      # column and row spacing of the layered layout, data units
 _PPU = 100.0             # pixels per data unit, unless the figure must be narrower
-_MAX_WIDTH = 1000        # px: default width limit, about a notebook's output width
-_MAX_PAIR_WIDTH = 1200   # px: the same for the side-by-side pair
+# px: default width limit of the NASNet drawings, single or side-by-side pair: what fits a
+# notebook's output (about 880 px at a 1280 px window with JupyterLab's file browser open).
+_MAX_WIDTH = 860
+_MAX_PAIR_WIDTH = 860
 _INPUT_NAME_PX = 45      # room left of the inputs for their names c_{k-2}, c_{k-1}
 # Curvatures to try (see ``_bezier``), finer near straight so long edges can slip between rows.
 _BENDS = (0.0,) + tuple(s * b for b in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.55, 0.8)

@@ -96,18 +96,23 @@ class DartsMonitor:
         self.val: list[float] = []
         start = (np.full((len(self.edges), len(self.ops)), 1 / len(self.ops)) if initial is None
                  else _check_probs(initial, self.edges, self.ops))
-        fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.16,
+        # The colour bar sits in the gap right of the heatmap, and the loss panel's y axis is
+        # on its right-hand side, so nothing else needs that gap at any figure width.
+        fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.17,
                             subplot_titles=("softmax(α) per edge", "losses (epoch means)"))
         fig.add_trace(_heatmap(start, self.edges, self.ops, spread_of(start)), 1, 1)
-        fig.data[0].colorbar.update(x=0.5)
+        heat_right = fig.layout.xaxis.domain[1]
+        fig.data[0].colorbar.update(x=heat_right + 0.01, xanchor="left", thickness=14,
+                                    title={"text": ""})  # the subplot title names it
         for k, label in enumerate(("train (w step)", "val (α step)")):
             fig.add_scatter(x=[], y=[], mode="lines+markers", name=label,
                             line={"color": colour(k)}, row=1, col=2)
         fig.update_layout(layout(title=f"{title}: epoch 0", height=140 + 26 * len(self.edges)))
         fig.update_yaxes(autorange="reversed", row=1, col=1)
         fig.update_xaxes(title_text="epoch", range=[0.5, epochs + 0.5], row=1, col=2)
-        fig.update_yaxes(title_text="cross-entropy", row=1, col=2)
-        fig.update_layout(legend={"x": 1.0, "y": 1.0, "xanchor": "right"})
+        fig.update_yaxes(title_text="cross-entropy", side="right", row=1, col=2)
+        fig.update_layout(legend={"x": 1.0, "y": 1.0, "xanchor": "right"},
+                          margin={"l": 60, "r": 95})  # the axis title, then the mode bar
         self.fig: Any = go.FigureWidget(fig) if self.mode == "widget" else fig
         if self.mode == "widget":
             _display(self.fig)
