@@ -13,7 +13,7 @@ judged on the test accuracy of the cell it returns (notebook 07 uses the same pr
 One thread per process (``torch.set_num_threads(1)``); variants run one after another. Each
 search is a function of its seed (``darts_search`` re-draws the supernet's weights and alpha
 from it), so the command above reproduces the recorded runs in
-``darts_nb201_runs_2026-11-28.jsonl`` up to floating-point differences between machines
+``nasdemo/data/darts_nb201_runs_2026-11-28.jsonl`` up to floating-point differences between machines
 (checked on 2026-12-02 for seed 0, first order: the same cell). Notebook 07 replays that file. The
 baselines' query budget comes from the measured wall time, so a busy machine gives them more
 queries: compare on an otherwise idle machine, or read the budget printed with each row.
