@@ -271,9 +271,9 @@ def test_runs_file_gzipped_is_read_and_resuming_it_says_how(tmp_path, tiny_data)
     ("--lr", "-0.1", "--lr must be a finite number > 0"),
     ("--population", "0", "--population: must be an integer >= 1"),
     ("--limit", "-1", "--limit: must be an integer >= 1"),
-    ("--epochs", "0", "--epochs must be an integer >= 1"),
-    ("--batch-size", "0", "--batch-size must be an integer >= 1"),
-    ("--channels", "0", "--channels must be an integer >= 1"),
+    ("--epochs", "0", "--epochs must be a positive integer, got 0"),
+    ("--batch-size", "0", "--batch-size must be a positive integer, got 0"),
+    ("--channels", "0", "--channels must be a positive integer, got 0"),
     ("--workers", "0", "--workers: must be an integer >= 1"),
     ("--optimizer", "adagrad", "--optimizer must be 'sgd' or 'adam'"),
 ])

@@ -58,7 +58,7 @@ def test_searches_are_reproducible(bench):
 def test_bad_budget_is_rejected(bench, fn):
     with pytest.raises(ValueError, match="budget"):
         fn(bench, 0)
-    with pytest.raises(TypeError, match="budget"):
+    with pytest.raises(ValueError, match="budget"):
         fn(bench, 10.5)
 
 

@@ -49,7 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..utils import check_seed, get_device
+from ..utils import check_int, check_seed, get_device
 from .cell import EDGES, N_NODES, OPS, Cell
 from .data import N_CLASSES, Splits
 from .nasnet import DARTS_OPS, NASNetCell
@@ -723,14 +723,10 @@ def search(supernet: Supernet, splits: Splits, epochs: int = 10, batch_size: int
     """
     _check_order(order)
     seed = check_seed(seed)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    epochs = check_int(epochs, "epochs")
+    batch_size = check_int(batch_size, "batch_size")
     if prune_every is not None:
-        if isinstance(prune_every, bool) or not isinstance(prune_every, int) or prune_every < 1:
-            raise ValueError(f"prune_every must be None or a positive number of epochs, "
-                             f"got {prune_every!r}")
+        prune_every = check_int(prune_every, "prune_every (None, or a number of epochs)")
         if not isinstance(supernet, NB201Supernet):
             raise ValueError(f"prune_every needs an NB201Supernet, got "
                              f"{type(supernet).__name__}")

@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..utils import check_int
+
 __all__ = ["Splits", "load_mnist1d", "load_cifar10", "N_CLASSES", "SIGNAL_LENGTH"]
 
 N_CLASSES = 10
@@ -132,9 +134,7 @@ def load_cifar10(root: str | Path, n_val: int = 5000) -> Splits:
     (an empty validation split) searches on all 50,000 images as the paper does (25,000 for
     the weights, 25,000 for alpha). The tensors take 0.7 GB as float32.
     """
-    if isinstance(n_val, bool) or not isinstance(n_val, int) or n_val < 0:  # before 0.7 GB
-        raise ValueError(f"n_val must be an integer >= 0 (the training images held out for "
-                         f"validation), got {n_val!r}")
+    check_int(n_val, "n_val (the training images held out for validation)", minimum=0)  # before 0.7 GB
     root = Path(root)
     folder = root / _CIFAR_DIR if (root / _CIFAR_DIR).is_dir() else root
     if not folder.is_dir():

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ..utils import check_int
+
 from .benchmark import Benchmark
 from .cell import Cell
 
@@ -58,12 +60,8 @@ class SearchResult:
 
 
 def check_budget(budget: int, minimum: int = 1) -> int:
-    """``budget`` as an int, or a ValueError saying what is wrong with it."""
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
-        raise TypeError(f"budget must be an integer number of queries, got {budget!r}")
-    if budget < minimum:
-        raise ValueError(f"budget must be at least {minimum} queries, got {budget}")
-    return int(budget)
+    """``budget`` (a number of queries) as an int, or a ValueError saying what is wrong."""
+    return check_int(budget, "budget (a number of queries)", minimum=minimum)
 
 
 def evaluate(bench: Benchmark, cell: Cell, rng: random.Random, noisy: bool) -> float:

@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 
+from ..utils import check_int
 from .cell import Cell
 from .data import N_CLASSES, Splits
 
@@ -53,9 +54,7 @@ class Recipe:
         # A bad recipe must fail here, not as 10 % accuracy rows (lr nan) or a
         # ZeroDivisionError (epochs 0) deep in training.
         for name in ("epochs", "channels", "n_cells", "stem_stride", "batch_size"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"Recipe.{name} must be an integer >= 1, got {v!r}")
+            check_int(getattr(self, name), f"Recipe.{name}")
         if self.optimizer not in ("sgd", "adam"):
             raise ValueError(f"Recipe.optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
         for name, low, high, closed in (("lr", 0.0, math.inf, False),
