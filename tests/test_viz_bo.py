@@ -69,5 +69,5 @@ def test_posterior_2d_figure_and_step():
     assert upd[8] == {"x": [st.next_x[0, 0].item()], "y": [st.next_x[0, 1].item()]}
     with pytest.raises(ValueError, match="must be square"):
         posterior_2d_step(st.model, grid[:99], torch.zeros(99), st.next_x)
-    with pytest.raises(ValueError, match="2-D box"):
+    with pytest.raises(ValueError, match="for 2-D objectives only"):
         posterior_2d_figure(functions.get("hartmann6"))

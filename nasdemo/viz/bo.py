@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from plotly.subplots import make_subplots
 from torch import Tensor
 
+from .landscape import box_grid
 from .style import colour, layout, rgba
 
 __all__ = ["plot_posterior", "posterior_figure", "posterior_step", "posterior_2d_figure",
@@ -124,14 +125,7 @@ def posterior_2d_figure(objective: Callable[[Tensor], Tensor] | Any, n_grid: int
     heatmap (traces 0-2), the evaluations (3-5), the next point (6-8) and the true minima
     (9-11). Fill the data in with :func:`posterior_2d_step`.
     """
-    lo, hi = torch.as_tensor(objective.bounds, dtype=torch.float64)
-    if lo.shape != (2,):
-        raise ValueError(f"posterior_2d_figure needs a 2-D box, got bounds of shape "
-                         f"{list(objective.bounds.shape)}")
-    gx = torch.linspace(lo[0], hi[0], n_grid, dtype=torch.float64)
-    gy = torch.linspace(lo[1], hi[1], n_grid, dtype=torch.float64)
-    G0, G1 = torch.meshgrid(gx, gy, indexing="xy")
-    grid = torch.stack([G0.flatten(), G1.flatten()], 1)
+    gx, gy, grid = box_grid(objective, n_grid)
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.06, subplot_titles=PANELS_2D)
     for c in range(3):
         fig.add_contour(x=gx.tolist(), y=gy.tolist(), z=[[0.0] * n_grid] * n_grid,

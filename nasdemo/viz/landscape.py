@@ -16,9 +16,9 @@ from .style import colour, layout, use_matplotlib_style
 __all__ = ["landscape_grid", "plot_function_gallery", "search_replay"]
 
 
-def landscape_grid(objective: Any, n: int) -> tuple[Tensor, Tensor, Tensor]:
-    """``(gx, gy, Z)``: an ``n`` x ``n`` grid over a 2-D objective's box and ``f`` on it
-    (``Z[i, j] = f(gx[j], gy[i])``, the layout contour plots expect)."""
+def box_grid(objective: Any, n: int) -> tuple[Tensor, Tensor, Tensor]:
+    """``(gx, gy, points)``: ``n`` ticks per axis of a 2-D objective's box and the ``[n*n, 2]``
+    grid points in the order contour plots expect (row i is ``gy[i]``)."""
     lo, hi = torch.as_tensor(objective.bounds, dtype=torch.float64)
     if lo.shape != (2,):
         raise ValueError(f"{getattr(objective, 'name', 'the objective')} is "
@@ -26,8 +26,14 @@ def landscape_grid(objective: Any, n: int) -> tuple[Tensor, Tensor, Tensor]:
     gx = torch.linspace(lo[0], hi[0], n, dtype=torch.float64)
     gy = torch.linspace(lo[1], hi[1], n, dtype=torch.float64)
     G0, G1 = torch.meshgrid(gx, gy, indexing="xy")
-    Z = objective(torch.stack([G0.flatten(), G1.flatten()], 1)).reshape(G0.shape)
-    return gx, gy, Z
+    return gx, gy, torch.stack([G0.flatten(), G1.flatten()], 1)
+
+
+def landscape_grid(objective: Any, n: int) -> tuple[Tensor, Tensor, Tensor]:
+    """``(gx, gy, Z)``: an ``n`` x ``n`` grid over a 2-D objective's box and ``f`` on it
+    (``Z[i, j] = f(gx[j], gy[i])``, the layout contour plots expect)."""
+    gx, gy, points = box_grid(objective, n)
+    return gx, gy, objective(points).reshape(n, n)
 
 
 def plot_function_gallery(objectives: Sequence[Any], cols: int = 4, n: int = 300) -> Figure:
