@@ -48,3 +48,30 @@ def test_static_figure_starts_at_its_start_step():
     out = viz.step_through(_two_traces(), steps, mode="static", start=2, show=False)
     assert list(out.data[0].y) == [2, 2, 2] and list(out.data[0].x) == [0.0, 0.5, 1.0]
     assert out.layout.sliders[0].active == 2
+
+
+def test_live_figures_say_what_they_mean():
+    """LiveCurves and DartsMonitor rebuild what they should show from their own records, the
+    reference the browser check holds the front end to."""
+    curves = viz.LiveCurves(["a", "b"], mode="widget")
+    curves.add("a", [1, 2], [3.0, 2.0])
+    meant = curves.fig._meant()
+    assert isinstance(meant, go.Figure) and not isinstance(meant, go.FigureWidget)
+    assert list(meant.data[0].x) == [1, 2] and list(meant.data[0].y) == [3.0, 2.0]
+    assert list(meant.data[1].x) == []
+
+    class Searcher:  # what DartsMonitor reads from a DartsSearch
+        train_loss, val_loss = [2.0, 1.0], [2.5, 1.5]
+
+        class supernet:
+            @staticmethod
+            def alpha_probs():
+                import torch
+                return {"alpha": torch.tensor([[0.7, 0.3], [0.4, 0.6]])}
+
+    monitor = viz.DartsMonitor([(0, 1), (0, 2)], ["a", "b"], epochs=3, mode="widget")
+    monitor(1, Searcher)
+    meant = monitor.fig._meant()
+    assert [v for r in meant.data[0].z for v in r] == pytest.approx([0.7, 0.3, 0.4, 0.6])
+    assert list(meant.data[0].x) == ["a", "b"] and meant.data[0].y is not None
+    assert list(meant.data[1].y) == [1.5] and meant.layout.title.text.endswith("epoch 1")

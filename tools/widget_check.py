@@ -91,9 +91,10 @@ IMAGES_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output img')]
                  natural: im.naturalWidth, shown: im.getBoundingClientRect().width}))"""
 
 # Run in the notebook's kernel: every live FigureWidget's traces, keyed by its first trace's uid.
-# For a step_through figure, the figure its slider's step means (step_through keeps that as
-# ``_meant``): the widget's own Python copy is not a reference, since plotly.js sends its
-# view of each restyle back and that copy can lose properties the browser still draws.
+# nasdemo's live figures (step_through, LiveCurves, DartsMonitor) keep as ``_meant`` the figure
+# they should show now (for a slider, its step's): the widget's own Python copy is no
+# reference, since plotly.js sends its view of each restyle back and that copy can lose
+# properties the browser still draws (07's monitor heatmap lost its x and y there).
 KERNEL_FIGURES = """
 import gc as _gc, json as _json, warnings as _warnings
 import plotly.graph_objects as _go
@@ -105,7 +106,7 @@ with _warnings.catch_warnings():  # isinstance on lazy modules' objects may warn
             _live = isinstance(_o, _go.FigureWidget) and len(_o.data) > 0
         except ReferenceError:
             continue
-        if _live:  # a step_through figure: what its step means, not the widget's own copy
+        if _live:  # nasdemo's live figures say what they mean; the widget's own copy may not
             _meant = _o._meant() if hasattr(_o, "_meant") else _o
             _out[_o.data[0].uid] = [_t.to_plotly_json() for _t in _meant.data]
 print(_json.dumps(_out, cls=__import__('plotly').utils.PlotlyJSONEncoder))

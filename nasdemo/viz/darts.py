@@ -113,8 +113,10 @@ class DartsMonitor:
         fig.update_yaxes(title_text="cross-entropy", side="right", row=1, col=2)
         fig.update_layout(legend={"x": 1.0, "y": 1.0, "xanchor": "right"},
                           margin={"l": 60, "r": 95})  # the axis title, then the mode bar
-        self.fig: Any = go.FigureWidget(fig) if self.mode == "widget" else fig
+        self._base = fig
+        self.fig: Any = go.FigureWidget(fig) if self.mode == "widget" else go.Figure(fig)
         if self.mode == "widget":
+            self.fig._meant = self.figure  # what tools/widget_check.py holds the browser to
             _display(self.fig)
 
     def __call__(self, epoch: int, searcher: Any) -> None:
@@ -127,15 +129,25 @@ class DartsMonitor:
         if self.mode == "widget":
             self._draw()
 
-    def _draw(self) -> None:
+    def _apply(self, fig: go.Figure) -> None:
+        """Set the last epoch's softmax(alpha), the loss curves and the title on ``fig``."""
         p = self.probs[-1]
         epochs = list(range(1, len(self.train) + 1))
+        fig.data[0].update(z=p, text=np.round(p, 3), **_range(len(self.ops), spread_of(p)))
+        fig.data[1].update(x=epochs, y=self.train)
+        fig.data[2].update(x=epochs, y=self.val)
+        fig.layout.title.text = f"{self.title}: epoch {len(epochs)}"
+
+    def _draw(self) -> None:
         with self.fig.batch_update():
-            self.fig.data[0].update(z=p, text=np.round(p, 3), **_range(len(self.ops),
-                                                                        spread_of(p)))
-            self.fig.data[1].update(x=epochs, y=self.train)
-            self.fig.data[2].update(x=epochs, y=self.val)
-            self.fig.layout.title.text = f"{self.title}: epoch {len(epochs)}"
+            self._apply(self.fig)
+
+    def figure(self) -> go.Figure:
+        """The figure as it should look now, as a plain ``go.Figure``."""
+        out = go.Figure(self._base)
+        if self.probs:
+            self._apply(out)
+        return out
 
     def close(self) -> go.Figure:
         """Finish: draw the last epoch; in static mode show the figure. Returns it."""

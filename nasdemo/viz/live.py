@@ -193,10 +193,12 @@ class LiveCurves:
             fig.add_scatter(x=[], y=[], mode="lines", name=n, line={"color": colour(i)})
         if log_y:
             fig.update_yaxes(type="log")
-        self.fig: go.Figure = go.FigureWidget(fig) if self.mode == "widget" else fig
+        self._base = fig
+        self.fig: go.Figure = go.FigureWidget(fig) if self.mode == "widget" else go.Figure(fig)
         self._x: dict[str, list[float]] = {n: [] for n in self.names}
         self._y: dict[str, list[float]] = {n: [] for n in self.names}
         if self.mode == "widget":
+            self.fig._meant = self.figure  # what tools/widget_check.py holds the browser to
             _display(self.fig)
 
     def add(self, name: str, x: float | Sequence[float], y: float | Sequence[float]) -> None:
@@ -209,6 +211,13 @@ class LiveCurves:
         self._y[name] += [float(v) for v in ys]
         if self.mode == "widget":
             self.fig.data[self.names.index(name)].update(x=self._x[name], y=self._y[name])
+
+    def figure(self) -> go.Figure:
+        """The lines so far, as a plain ``go.Figure``."""
+        out = go.Figure(self._base)
+        for i, n in enumerate(self.names):
+            out.data[i].update(x=self._x[n], y=self._y[n])
+        return out
 
     def close(self) -> go.Figure:
         """Finish: in static mode draw the final figure. Returns the figure."""
