@@ -51,9 +51,9 @@ import jinja2
 import markupsafe
 import nbformat
 import plotly.io as pio
+from latex2mathml.converter import convert as latex_to_mathml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
