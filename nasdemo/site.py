@@ -495,7 +495,8 @@ def build(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``site`` subcommand's options."""
     parser.add_argument("--out", type=Path, required=True,
-                        help="folder to write the site to: new, empty, or a site built before")
+                        help="folder to write the site to: new, empty, or a site this command "
+                             "built before (whose old pages are removed first)")
     parser.add_argument("--fast", action="store_true",
                         help="run with NASDEMO_FAST=1 (small budgets; quick builds and tests) "
                              "instead of the lecture's settings")
