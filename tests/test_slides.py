@@ -105,3 +105,12 @@ def test_cli_writes_then_check_passes(tmp_path, capsys):
 def test_cli_names_a_missing_notebook(tmp_path):
     with pytest.raises(SystemExit, match="no_such.ipynb: no such notebook"):
         slides.main([str(tmp_path / "no_such.ipynb")])
+
+
+def test_repo_notebooks_slide_metadata_is_current(capsys):
+    """Once the notebooks carry slide metadata, every edit must keep it current."""
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if not any("slideshow" in c.metadata for p in notebooks
+               for c in nbformat.read(p, as_version=4).cells):
+        pytest.skip("no notebook has slide metadata yet: run python tools/slides.py")
+    assert slides.main(["--check", *map(str, notebooks)]) == 0, capsys.readouterr().err
