@@ -294,15 +294,13 @@ def code_cells(path: Path) -> list[str]:
 def run_all(lab: Lab, page: Any, name: str, n_code: int, timeout: float = 600) -> Check:
     """Open ``name`` in a fresh workspace and run all cells; done when all ``n_code`` code
     cells have an execution count, failed when nothing runs any more but some have none."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     page.goto(lab.url(f"lab/workspaces/w{time.time_ns()}/tree/{name}?reset"))
-    try:  # a fresh workspace may ask which kernel to start: the notebook's own
-        page.locator(".jp-Dialog .jp-mod-accept").click(timeout=15_000)
-    except PlaywrightTimeout:
-        pass
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                           timeout=120_000)
+    idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+    accept = ".jp-Dialog .jp-mod-accept"  # a fresh workspace may ask which kernel to start
+    page.wait_for_selector(f"{idle}, {accept}", timeout=120_000)
+    if page.locator(accept).count():
+        page.locator(accept).click()
+    page.wait_for_selector(idle, timeout=120_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     t0 = time.time()
@@ -377,6 +375,7 @@ def check_images(page: Any) -> list[Check]:
 
 
 def _wait_title(page: Any, i: int, old: str, timeout: float = 6.0) -> str:
+    """Figure ``i``'s title once it is no longer ``old`` (or after ``timeout`` seconds)."""
     t0 = time.time()
     while time.time() - t0 < timeout:
         time.sleep(0.3)
@@ -403,13 +402,16 @@ def check_sliders(lab: Lab, page: Any, path: Path, expected: int) -> list[Check]
         start = round(float(handle.get_attribute("aria-valuenow")))
         handle.scroll_into_view_if_needed()
         handle.focus()
-        titles = []
-        for name, keys in (("Home", ["Home"]), ("End", ["End"]),
-                           (f"back at {start}", ["Home"] + ["ArrowRight"] * start)):
+        last = round(float(handle.get_attribute("aria-valuemax")))
+        titles, at = [], start
+        for name, keys, to in (("Home", ["Home"], 0), ("End", ["End"], last),
+                               (f"back at {start}", ["Home"] + ["ArrowRight"] * start, start)):
             old = page.evaluate(TITLES_JS)[i]
             for key in keys:
                 page.keyboard.press(key)
-            titles.append(_wait_title(page, i, old))
+            # a move that lands where it started changes nothing: wait for a change only if due
+            titles.append(_wait_title(page, i, old, timeout=6.0 if to != at else 0.5))
+            at = to
             results += check_figures(lab, page, path, when=f"slider {name}", only=i)
         ok = titles[0] != titles[1] and titles[2] == first_titles[i]
         results.append((f"slider {i}: {titles[0][:40]!r} -> {titles[1][:40]!r}, back at step "
