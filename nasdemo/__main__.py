@@ -23,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     site.add_arguments(site_parser)
     site_parser.set_defaults(run=site.run)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:  # what each command finished is on disk already
+        print(f"python -m nasdemo {args.command}: interrupted; what it finished is kept "
+              "(run the same command again to redo the rest)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

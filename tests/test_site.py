@@ -21,7 +21,10 @@ import pytest
 from nasdemo.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+sys.path.insert(0, str(ROOT / "tools"))
+from widget_check import ARGS, CHROMIUM  # noqa: E402  the browser the notebook checks use
+
+CHROMIUM = Path(CHROMIUM)
 
 
 def nasdemo_site(*args: str | Path) -> subprocess.CompletedProcess:
@@ -203,8 +206,7 @@ def test_every_page_opens_in_chromium_with_its_figures_and_links(site: Path) -> 
     errors: list[str] = []
     remote: list[str] = []
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
@@ -238,3 +240,18 @@ def test_every_page_opens_in_chromium_with_its_figures_and_links(site: Path) -> 
         browser.close()
     assert not errors, errors
     assert not remote, f"pages asked the network for {remote}"
+
+
+def test_an_interrupted_build_keeps_its_pages_and_says_so(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during a build: a clear line, exit 130, and the folder stays a site that the
+    same command can rebuild (its marker is written before the first page)."""
+    import nasdemo.site as site_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(site_module, "_execute", interrupted)
+    out = tmp_path / "site"
+    assert main(["site", "--fast", "--only", "00", "--out", str(out)]) == 130
+    assert "interrupted; what it finished is kept" in capsys.readouterr().err
+    assert (out / ".nasdemo-site.json").exists()
