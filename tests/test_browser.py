@@ -27,25 +27,23 @@ NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 ARTIFACTS = ROOT / "browser-artifacts"
 
 sys.path.insert(0, str(ROOT / "tools"))
+import widget_check  # noqa: E402  (imports playwright only when it drives a browser)
+
 _missing = [what for what, there in (
     ("playwright (pip install playwright)", importlib.util.find_spec("playwright") is not None),
-    ("Chromium (apt-get install chromium)", os.path.exists("/usr/bin/chromium")),
+    ("Chromium (apt-get install chromium)", os.path.exists(widget_check.CHROMIUM)),
 ) if not there]
 pytestmark = pytest.mark.skipif(bool(_missing), reason=f"browser checks need {', '.join(_missing)}")
 
 
 @pytest.fixture(scope="module")
 def lab_browser():
-    import widget_check
-
     with widget_check.lab_and_browser() as lab_and_browser:
         yield lab_and_browser
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_in_the_browser(lab_browser, name):
-    import widget_check
-
     lab, browser = lab_browser
     checks = widget_check.check_notebook(lab, browser, name, ARTIFACTS)
     failed = [text for text, ok in checks if not ok]
@@ -56,7 +54,7 @@ def test_notebook_in_the_browser(lab_browser, name):
 def test_the_check_compares_data_not_titles():
     """The comparison behind the browser checks: x lost in the front end is a difference,
     base64 arrays (plotly's JSON for numpy data) equal their values, NaN equals null."""
-    import widget_check as wc
+    wc = widget_check
 
     kernel = [{"x": [0.0, 0.5, 1.0], "y": [1, 2, 3], "marker": {"color": "red"}}]
     assert wc.trace_differences([{"x": [0.0, 0.5, 1.0], "y": [1, 2, 3], "marker.color": "red"}],
