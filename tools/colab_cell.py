@@ -15,6 +15,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 REPO = "git+https://github.com/nasdemo/nasdemo"
+SETUP_MARK = "# Setup: on Google Colab"  # how the setup cell begins (tools/slides.py skips it)
 # What a notebook may need that Colab does not ship, and the code that shows it needs it.
 COLAB_LACKS = {
     "mnist1d": re.compile(r"\b(load_mnist1d|train_cell)\b"),  # nasdemo imports it lazily
@@ -41,7 +42,7 @@ def needs(nb: nbformat.NotebookNode) -> list[str]:
 
 def cell_source(packages: list[str]) -> str:
     args = ", ".join(f'"{a}"' for a in [REPO, *packages])
-    return ("# Setup: on Google Colab this installs nasdemo and what this notebook needs that\n"
+    return (f"{SETUP_MARK} this installs nasdemo and what this notebook needs that\n"
             "# Colab lacks; everywhere else it does nothing.\n"
             "import subprocess, sys\n"
             'if "google.colab" in sys.modules:\n'
@@ -53,7 +54,7 @@ def main() -> int:
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         first = next(c for c in nb.cells if c.cell_type == "code")
-        if not first.source.startswith("# Setup: on Google Colab"):
+        if not first.source.startswith(SETUP_MARK):
             raise SystemExit(f"{path.name}: the first code cell is not the Colab setup cell")
         first.source = cell_source(needs(nb))
         nbformat.write(nb, path)

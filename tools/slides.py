@@ -32,8 +32,10 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from colab_cell import SETUP_MARK  # noqa: E402  the first line of each notebook's setup cell
+
 ROOT = Path(__file__).resolve().parent.parent
-SETUP_MARK = "# Setup: on Google Colab"   # first line of the cell tools/colab_cell.py writes
 PARAMS_MARK = "# Parameters"               # first line of each notebook's parameter cell
 HEADING = re.compile(r"(#{1,6})\s+\S")     # a markdown ATX heading on the cell's first line
 RISE_SETTINGS = {"scroll": True}
