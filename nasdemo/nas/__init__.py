@@ -17,10 +17,11 @@ from .random_search import random_search
 from .result import SearchResult
 from .nasnet import DARTS_OPS
 from .darts import MixedOp
+from .methods import METHODS, get_method
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
            "DartsSupernet", "DartsGenotype", "DartsSearch", "DartsConfig", "DartsResult",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
            "Recipe", "train_cell",
-           "DARTS_OPS", "MixedOp"]
+           "DARTS_OPS", "MixedOp", "METHODS", "get_method"]
