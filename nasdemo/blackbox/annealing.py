@@ -88,6 +88,12 @@ Neighbourhood moves
   a symmetric TSP this replaces two edges of the tour by two others.
 * ``"swap"``: exchange the cities at two random positions (changes four edges).
 
+A **function** as ``move`` (either encoding): ``move(x) -> x'`` maps the current point
+(``Tensor[d]``) to a neighbour inside the box; it brings its own randomness. This is how
+annealing walks a space of its own, e.g. NAS cells as op tokens with ``Cell.mutate`` as the
+move (``nasdemo.nas.simulated_annealing``). It needs an ``x0``, and ``reheat="random"``
+(which draws a fresh uniform point from the box) is refused.
+
 Initial temperature
 -------------------
 ``t0="auto"`` (the default, except 5230 for ``"gsa"`` on a box) starts with ``n_calibrate`` moves at
@@ -129,7 +135,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -229,7 +235,8 @@ class SimulatedAnnealing(Optimizer):
     ``encoding="real"``),
     ``t_end`` (``1e-3 t0``), ``alpha`` (geometric factor), ``horizon`` (evaluations the run is
     planned for: sets ``alpha`` and the linear schedule's length), ``chain_length``
-    (``2 * dim``), ``move`` (``"gaussian"``/``"visiting"`` or ``"2opt"``/``"swap"``),
+    (``2 * dim``), ``move`` (``"gaussian"``/``"visiting"`` or ``"2opt"``/``"swap"``, or a
+    function ``x -> neighbour``),
     ``step_size`` (0.5 of the box at ``T_0``, for ``"gaussian"``), ``qv`` (2.62), ``qa``
     (1, or -5 for ``"gsa"``), ``accept0`` (0.8) and ``n_calibrate`` (50) for ``t0="auto"``,
     ``reheat`` (None/``"best"``/``"random"``; ``"random"`` for ``"gsa"``), ``restart_ratio``,
@@ -243,7 +250,8 @@ class SimulatedAnnealing(Optimizer):
                  x0: Tensor | Sequence[float] | None = None,
                  t0: float | str | None = None, t_end: float | None = None,
                  alpha: float | None = None, horizon: int | None = None,
-                 chain_length: int | None = None, move: str | None = None,
+                 chain_length: int | None = None,
+                 move: str | Callable[[Tensor], Tensor] | None = None,
                  step_size: float = 0.5, qv: float = 2.62, qa: float | None = None,
                  accept0: float = 0.8, n_calibrate: int = 50, reheat: str | None = "default",
                  restart_ratio: float | None = None, patience: int | None = None,
@@ -266,7 +274,13 @@ class SimulatedAnnealing(Optimizer):
         # --- moves
         self.move = move if move is not None else \
             ("visiting" if gsa else "gaussian") if encoding == "real" else "2opt"
-        if self.move not in _MOVES[encoding]:
+        if callable(self.move):
+            if x0 is None:
+                raise ValueError("a move function needs an x0 (the start) in its space")
+            if reheat == "random":
+                raise ValueError("reheat='random' draws a uniform point from the box, which a "
+                                 "move function's space need not contain; use 'best' or None")
+        elif self.move not in _MOVES[encoding]:
             raise ValueError(f"move {self.move!r} does not fit encoding={encoding!r}; "
                              f"choose one of {_MOVES[encoding]}")
         if self.move == "2opt" and n < 3:
@@ -406,6 +420,10 @@ class SimulatedAnnealing(Optimizer):
         if self._phase in ("start", "restart"):
             x = self.x0 if (self._phase == "start" and self.x0 is not None) \
                 else self._random_point()
+        elif callable(self.move):
+            x = check_in_box(torch.as_tensor(self.move(self.x.clone()), dtype=self.x.dtype,
+                                             device=self.device).reshape(1, -1),
+                             self.bounds, "the point move(x) returned")[0]
         elif self.move == "gaussian":
             x = self._gaussian(self.x)
         elif self.move == "visiting":

@@ -15,7 +15,9 @@ Contents (the lecture's steps 1 and 3, "Define the representation" and "Define t
 operators")
 
 * Encodings: :class:`BinaryEncoding` (bits <-> reals with a stated precision, optionally Gray
-  coded), :class:`RealEncoding` (genotype = phenotype), :class:`PermutationEncoding`.
+  coded), :class:`RealEncoding` (genotype = phenotype), :class:`PermutationEncoding`,
+  :class:`CategoricalEncoding` (one choice out of a few per gene, e.g. a NAS cell's op per
+  edge).
 * Selection: :func:`roulette_selection` (fitness proportionate), :func:`rank_selection`
   (linear ranking), :func:`tournament_selection`; :func:`roulette_probabilities`,
   :func:`rank_probabilities` and :func:`tournament_probabilities` give the exact
@@ -25,7 +27,7 @@ operators")
   :func:`blend_crossover` (BLX-alpha) and :func:`sbx_crossover` (simulated binary) for reals,
   :func:`order_crossover` (OX) for permutations.
 * Mutation: :func:`bit_flip_mutation`, :func:`gaussian_mutation`, :func:`swap_mutation`,
-  :func:`inversion_mutation`.
+  :func:`inversion_mutation`, :func:`reset_mutation` (categorical genes).
 * Monitoring: :func:`diversity`, the mean pairwise distance between genomes.
 
 References: Goldberg, *Genetic Algorithms in Search, Optimization and Machine Learning*
@@ -48,13 +50,13 @@ from torch import Tensor
 from ..utils import check_int, check_prob
 
 __all__ = [
-    "BinaryEncoding", "RealEncoding", "PermutationEncoding",
+    "BinaryEncoding", "RealEncoding", "PermutationEncoding", "CategoricalEncoding",
     "roulette_probabilities", "rank_probabilities", "tournament_probabilities",
     "roulette_selection", "rank_selection", "tournament_selection",
     "one_point_crossover", "two_point_crossover", "uniform_crossover", "blend_crossover",
     "sbx_crossover", "order_crossover",
     "bit_flip_mutation", "gaussian_mutation", "swap_mutation", "inversion_mutation",
-    "reverse_segments", "diversity", "random_permutations",
+    "reverse_segments", "diversity", "random_permutations", "reset_mutation",
 ]
 
 _MAX_BITS = 52  # float64 holds every integer below 2**53 exactly
@@ -248,6 +250,48 @@ class PermutationEncoding:
 
     def __repr__(self) -> str:
         return f"PermutationEncoding(n={self.length})"
+
+
+class CategoricalEncoding:
+    """A genome is one choice per gene, gene ``j`` taking the integers ``low_j..high_j``
+    (``bounds`` ``[2, L]`` of integers): a NAS cell's op per edge, a configuration's
+    categorical settings. Genotype = phenotype, as exact integers in ``float64[n, L]`` (the
+    ask/tell protocol speaks float tensors). The values are labels, not quantities: crossover
+    exchanges them whole and :func:`reset_mutation` redraws them, nothing averages them."""
+
+    kind = "categorical"
+
+    def __init__(self, bounds: Tensor | Sequence[Sequence[float]], device: Any = None) -> None:
+        from .base import check_bounds
+
+        self.bounds = check_bounds(bounds, device=device)
+        if not torch.equal(self.bounds, self.bounds.round()):
+            raise ValueError("categorical bounds must be integers (the lowest and highest "
+                             "choice of each gene)")
+        self.device = self.bounds.device
+        self.dim = self.length = self.bounds.shape[1]
+
+    def random(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """``n`` genomes, each gene uniform over its choices."""
+        lo, hi = self.bounds
+        U = torch.rand(n, self.dim, generator=generator, dtype=torch.float64, device=self.device)
+        return torch.minimum(lo + torch.floor(U * (hi - lo + 1)), hi)
+
+    def decode(self, G: Tensor) -> Tensor:
+        return _check_genomes(G, self.length, "categorical genomes").double()
+
+    def encode(self, X: Tensor) -> Tensor:
+        X = torch.as_tensor(X, dtype=torch.float64, device=self.device)
+        if X.ndim != 2 or X.shape[1] != self.length:
+            raise ValueError(f"expected categorical genomes of shape [k, {self.length}], got "
+                             f"{list(X.shape)}")
+        lo, hi = self.bounds
+        if not (torch.equal(X, X.round()) and bool(((X >= lo) & (X <= hi)).all())):
+            raise ValueError("categorical genes must be integers within their bounds")
+        return X
+
+    def __repr__(self) -> str:
+        return f"CategoricalEncoding(length={self.length})"
 
 
 def _check_genomes(G: Tensor, length: int, what: str) -> Tensor:
@@ -588,6 +632,21 @@ def inversion_mutation(P: Tensor, rate: float, generator: torch.Generator | None
     return P
 
 
+def reset_mutation(G: Tensor, rate: float, low: Tensor, high: Tensor,
+                   generator: torch.Generator | None = None) -> Tensor:
+    """Random resetting for categorical genes (Eiben & Smith, *Introduction to Evolutionary
+    Computing*, 2nd ed. 2015, sec. 4.3.1): each gene, with probability ``rate``, takes a
+    *different* value drawn uniformly from its other choices ``low_j..high_j``. On a NAS cell
+    with ``rate = 1/6`` this is, on average, AmoebaNet's op mutation of one edge."""
+    check_prob(rate, "mutation rate")
+    R = torch.rand(G.shape, generator=generator, dtype=torch.float64, device=G.device)
+    U = torch.rand(G.shape, generator=generator, dtype=torch.float64, device=G.device)
+    others = high - low  # choices other than the current one
+    step = 1 + torch.minimum(torch.floor(U * others), others - 1)  # 1..others
+    new = low + torch.remainder(G - low + step, others + 1)  # a uniform other value
+    return torch.where(R < rate, new, G)
+
+
 def reverse_segments(P: Tensor, start: Tensor, end: Tensor) -> Tensor:
     """Reverse ``P[r, start[r]..end[r]]`` (both ends included) in every row ``r``."""
     pos = torch.arange(P.shape[1], device=P.device)
@@ -611,6 +670,8 @@ def diversity(G: Tensor, kind: str, low: Tensor | None = None,
       random tours of L cities are at about ``1 - 2 / (L - 1)``.
     * ``"real"``: the mean ``|a_j - b_j| / (high_j - low_j)`` over genes; uniform random
       points give about 1/3.
+    * ``"categorical"``: the fraction of genes at which two genomes differ (Hamming / L);
+      random genomes over ``c`` choices give about ``1 - 1/c``.
 
     Averaged over all pairs, computed from per-position (or per-edge) counts or sorted
     values: O(N L) (O(N L log N) for reals), not O(N^2 L).
@@ -630,10 +691,17 @@ def diversity(G: Tensor, kind: str, low: Tensor | None = None,
         count = torch.bincount(edge.flatten(), minlength=L * L).double()
         shared = (count * (count - 1) / 2).sum()  # sum over pairs of their common edges
         return float(1 - shared / (pairs * L))
+    if kind == "categorical":
+        agree = 0.0
+        for j in range(L):  # pairs that agree at gene j: sum over values of C(count, 2)
+            count = torch.unique(G[:, j], return_counts=True)[1].double()
+            agree += float((count * (count - 1) / 2).sum())
+        return 1 - agree / (pairs * L)
     if kind == "real":
         if low is None or high is None:
             raise ValueError("real diversity needs low and high")
         S = torch.sort((G - low) / (high - low), 0).values
         k = torch.arange(N, dtype=torch.float64, device=G.device)[:, None]
         return float(((2 * k - N + 1) * S).sum() / (pairs * L))
-    raise ValueError(f"kind must be 'binary', 'real' or 'permutation', got {kind!r}")
+    raise ValueError(f"kind must be 'binary', 'real', 'permutation' or 'categorical', got "
+                     f"{kind!r}")

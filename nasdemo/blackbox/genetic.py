@@ -5,7 +5,9 @@ this class, and the operators themselves are plain functions in ``ga_operators.p
 
 1. **Representation** (``encoding``): ``"binary"`` bit strings decoded to reals with a stated
    precision (:class:`~nasdemo.blackbox.ga_operators.BinaryEncoding`), ``"real"`` genomes
-   that are the points themselves, or ``"permutation"`` orderings (tours).
+   that are the points themselves, ``"permutation"`` orderings (tours), or ``"categorical"``
+   genomes of one choice per gene out of the integers ``bounds`` allow (a NAS cell's op per
+   edge; ``ga_operators.CategoricalEncoding``).
 2. **Fitness** ``F``, with constraints handled one of four ways (the lecture's list):
 
    * ``constraint_handling="penalty"``: ``F = f + penalty * violation`` ("via the fitness
@@ -38,17 +40,18 @@ this class, and the operators themselves are plain functions in ``ga_operators.p
 
    Selection: ``"roulette"`` (fitness proportionate with windowing), ``"rank"`` (Baker's
    linear ranking, pressure ``rank_pressure`` in [1, 2]), ``"tournament"`` (size
-   ``tournament_size``). Crossover: ``"one_point"``, ``"two_point"``, ``"uniform"`` (binary
-   and real), ``"blend"`` (BLX-``blend_alpha``) and ``"sbx"`` (``sbx_eta``) for reals,
+   ``tournament_size``). Crossover: ``"one_point"``, ``"two_point"``, ``"uniform"`` (binary,
+   real and categorical), ``"blend"`` (BLX-``blend_alpha``) and ``"sbx"`` (``sbx_eta``) for reals,
    ``"ox"`` for permutations. Mutation: ``"bit_flip"``, ``"gaussian"`` (standard deviation
-   ``mutation_sigma`` times the box width), ``"swap"``, ``"inversion"``. Insertion:
+   ``mutation_sigma`` times the box width), ``"swap"``, ``"inversion"``, ``"reset"`` (categorical: a gene
+   redrawn to another of its choices). Insertion:
    ``"generational"`` (children replace the population; ``m = pop_size``), ``"elitist"``
    (the ``n_elite`` best survive, ``m = pop_size - n_elite`` children fill the rest),
    ``"steady_state"`` (``m = n_offspring`` children replace the worst ``m``, GENITOR-style;
    one "generation" is then one such step).
 
    Defaults per encoding: binary -- two-point, bit flip; real -- SBX, Gaussian;
-   permutation -- OX, inversion. ``mutation_rate`` defaults to ``1 / L`` (one change per
+   permutation -- OX, inversion; categorical -- uniform, reset. ``mutation_rate`` defaults to ``1 / L`` (one change per
    genome on average), ``crossover_rate`` to 0.9, ``mutation_prob`` to 1, insertion to
    elitist with one elite, selection to tournaments of 3.
 
@@ -118,11 +121,12 @@ _CROSSOVERS = {
     "binary": ("one_point", "two_point", "uniform"),
     "real": ("one_point", "two_point", "uniform", "blend", "sbx"),
     "permutation": ("ox",),
+    "categorical": ("one_point", "two_point", "uniform"),
 }
 _MUTATIONS = {"binary": ("bit_flip",), "real": ("gaussian",),
-              "permutation": ("swap", "inversion")}
+              "permutation": ("swap", "inversion"), "categorical": ("reset",)}
 _DEFAULTS = {"binary": ("two_point", "bit_flip"), "real": ("sbx", "gaussian"),
-             "permutation": ("ox", "inversion")}
+             "permutation": ("ox", "inversion"), "categorical": ("uniform", "reset")}
 _SELECTIONS = ("tournament", "rank", "roulette")
 _INSERTIONS = ("generational", "elitist", "steady_state")
 _HANDLINGS = ("penalty", "reject", "repair")
@@ -130,7 +134,7 @@ _MAX_EMPTY = 1000  # generations in a row without a new individual before ask gi
 
 
 class GeneticAlgorithm(Optimizer):
-    """A genetic algorithm on binary, real or permutation genomes (minimisation).
+    """A genetic algorithm on binary, real, permutation or categorical genomes (minimisation).
 
     ``GeneticAlgorithm(bounds, seed=0, encoding="real", pop_size=50, **options)``; see the
     module docstring for the algorithm, the options and the log. Shortcuts:
@@ -162,8 +166,8 @@ class GeneticAlgorithm(Optimizer):
 
         # ---- step 1: representation
         if encoding not in _CROSSOVERS:
-            raise ValueError(f"encoding must be 'binary', 'real' or 'permutation', got "
-                             f"{encoding!r}")
+            raise ValueError(f"encoding must be 'binary', 'real', 'permutation' or "
+                             f"'categorical', got {encoding!r}")
         if encoding != "binary" and (bits is not None or precision is not None or gray):
             raise ValueError("bits, precision and gray only apply to encoding='binary'")
         if encoding == "binary":
@@ -171,6 +175,8 @@ class GeneticAlgorithm(Optimizer):
                                                     gray=gray)
         elif encoding == "real":
             self.encoding = ops.RealEncoding(self.bounds)
+        elif encoding == "categorical":
+            self.encoding = ops.CategoricalEncoding(self.bounds)
         else:
             n = self.dim
             expected = torch.tensor([[0.0] * n, [n - 1.0] * n], dtype=torch.float64,
@@ -479,6 +485,9 @@ class GeneticAlgorithm(Optimizer):
             return ops.gaussian_mutation(G, rate, self.mutation_sigma * (hi - lo), lo, hi, g)
         if m == "swap":
             return ops.swap_mutation(G, rate, g)
+        if m == "reset":
+            lo, hi = self.bounds
+            return ops.reset_mutation(G, rate, lo, hi, g)
         return ops.inversion_mutation(G, rate, g)
 
     def _apply_repair(self, G: Tensor) -> Tensor:

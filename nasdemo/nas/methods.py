@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .blackbox_search import bayesopt, cmaes, genetic_algorithm, simulated_annealing
 from .evolution import aging_evolution
 from .random_search import random_search
 from .reinforce import reinforce
@@ -19,6 +20,10 @@ METHODS: dict[str, Strategy] = {
     "random_search": random_search,
     "aging_evolution": aging_evolution,
     "reinforce": reinforce,
+    "bayesopt": bayesopt,
+    "cmaes": cmaes,
+    "simulated_annealing": simulated_annealing,
+    "genetic_algorithm": genetic_algorithm,
 }
 
 
