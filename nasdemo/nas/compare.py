@@ -5,14 +5,15 @@ band, for evolution, RL and random search)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
+from scipy import stats
 
 from .benchmark import Benchmark
 from .result import SearchResult, check_budget
 
-__all__ = ["compare", "Comparison"]
+__all__ = ["compare", "Comparison", "mean_ci"]
 
 Strategy = Callable[..., SearchResult]  # fn(bench, budget, seed) -> SearchResult
 
@@ -55,6 +56,105 @@ class Comparison:
             rows.append(f"{name:24s} {len(c):5d} {c[:, -1].mean():6.2f} ± {c[:, -1].std():4.2f} "
                         f"{ts:>14s} {self.regret(name).mean():8.2f}")
         return "\n".join(rows)
+
+    # -- the showdown's ranking: spread, confidence intervals, a test against a baseline ----
+    def quality(self, name: str) -> tuple[np.ndarray, str]:
+        """Each run's score for ranking, and what it is: the test accuracy of the returned
+        cell where the table has test accuracies ("test"), else its validation accuracy
+        ("val"), which the search itself saw and so flatters it."""
+        if name in self.test:
+            return self.test[name], "test"
+        return self.final(name), "val"
+
+    def summary(self, bench: Benchmark, baseline: str | None = "random_search",
+                level: float = 0.95) -> list[dict[str, Any]]:
+        """One row per strategy, best first (by mean quality, then mean rank): the returned
+        cell's accuracy (``quality``) and its rank in ``bench`` (``bench.rank``: 1 = the
+        table's best validation accuracy), each as mean, SD and a ``level`` confidence
+        interval for the mean (:func:`mean_ci`); queries and simulated training seconds per
+        run (mean, SD); and a one-sided Mann-Whitney U test (scipy) of "this strategy's
+        returned cells are more accurate than ``baseline``'s" (``p`` is None for the
+        baseline itself, or when ``baseline`` is None or absent).
+
+        Keys: ``method, runs, metric, acc_mean, acc_sd, acc_lo, acc_hi, rank_mean, rank_sd,
+        rank_lo, rank_hi, rank_median, queries, seconds_mean, seconds_sd, p, place``.
+        """
+        if not 0 < level < 1:
+            raise ValueError(f"level must be in (0, 1), got {level!r}")
+        if baseline is not None and baseline not in self.runs:
+            baseline = None
+        base = self.quality(baseline)[0] if baseline is not None else None
+        rows = []
+        for name, rs in self.runs.items():
+            acc, metric = self.quality(name)
+            rank = np.array([bench.rank(r.best[0]) for r in rs], dtype=float)
+            secs = np.array([r.seconds for r in rs], dtype=float)
+            a_lo, a_hi = mean_ci(acc, level)
+            r_lo, r_hi = mean_ci(rank, level)
+            p = None
+            if base is not None and name != baseline:
+                p = float(stats.mannwhitneyu(acc, base, alternative="greater").pvalue)
+            rows.append(dict(method=name, runs=len(rs), metric=metric,
+                             acc_mean=float(acc.mean()), acc_sd=_sd(acc),
+                             acc_lo=a_lo, acc_hi=a_hi,
+                             rank_mean=float(rank.mean()), rank_sd=_sd(rank),
+                             rank_lo=r_lo, rank_hi=r_hi, rank_median=float(np.median(rank)),
+                             queries=float(np.mean([len(r) for r in rs])),
+                             seconds_mean=float(secs.mean()), seconds_sd=_sd(secs), p=p))
+        rows.sort(key=lambda r: (-r["acc_mean"], r["rank_mean"]))
+        for place, row in enumerate(rows, start=1):
+            row["place"] = place
+        return rows
+
+    def ranking(self, bench: Benchmark, baseline: str | None = "random_search",
+                level: float = 0.95) -> str:
+        """``summary`` as a plain-text table, best first."""
+        rows = self.summary(bench, baseline, level)
+        if not rows:
+            return ""
+        pct = f"{100 * level:g}%"
+        metric = "test acc" if rows[0]["metric"] == "test" else "val acc"
+        head = (f"{'#':>2s} {'method':24s} {'runs':>4s} {metric + ' (mean ± SD)':>20s} "
+                f"{pct + ' CI':>15s} {'rank (mean)':>11s} {pct + ' CI':>15s} "
+                f"{'median':>6s} {'queries':>7s} {'sim. hours':>10s} {'p vs ' + str(baseline):>s}")
+        lines = [head]
+        for r in rows:
+            p = "-" if r["p"] is None else (f"{r['p']:.1e}" if r["p"] < 1e-3 else f"{r['p']:.3f}")
+            lines.append(
+                f"{r['place']:2d} {r['method']:24s} {r['runs']:4d} "
+                f"{r['acc_mean']:10.2f} ± {r['acc_sd']:5.2f}   "
+                f"[{r['acc_lo']:5.2f}, {r['acc_hi']:5.2f}] {r['rank_mean']:11.1f} "
+                f"[{r['rank_lo']:5.1f}, {r['rank_hi']:5.1f}] {r['rank_median']:6.0f} "
+                f"{r['queries']:7.0f} {r['seconds_mean'] / 3600:10.2f} {p}")
+        return "\n".join(lines)
+
+
+def _sd(x: np.ndarray) -> float:
+    """The sample standard deviation (n - 1), 0 for a single value."""
+    return float(x.std(ddof=1)) if len(x) > 1 else 0.0
+
+
+def mean_ci(x: np.ndarray | list[float], level: float = 0.95, n_boot: int = 10_000,
+            seed: int = 0) -> tuple[float, float]:
+    """A ``level`` confidence interval for the mean of ``x``: the percentile bootstrap
+    (Efron & Tibshirani, *An Introduction to the Bootstrap*, 1993, sec. 13.3): the
+    ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of the means of ``n_boot``
+    resamples drawn with replacement (fixed ``seed``: the same data give the same interval).
+    Ranks are skewed (most runs near the top, a few far down), where Student's
+    ``mean -+ t sd / sqrt(n)`` would reach below rank 1; the bootstrap interval stays within
+    the data's range. One value, or equal values, give ``(mean, mean)``."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1 or len(x) == 0:
+        raise ValueError(f"mean_ci needs a 1-D sample of at least one value, got shape {x.shape}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    if np.all(x == x[0]):
+        m = float(x.mean())  # x[0] up to rounding
+        return m, m
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
 
 
 def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
