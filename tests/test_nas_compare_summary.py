@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nasdemo.nas import Benchmark, Cell, SearchResult, aging_evolution, compare, random_search
-from nasdemo.nas.compare import mean_ci
+from nasdemo.nas.compare import mean_ci, ranking_text, record_rows
 
 SCORE = {"none": 0.0, "skip_connect": 1.0, "nor_conv_1x1": 2.0, "nor_conv_3x3": 3.0,
          "avg_pool_3x3": 0.5}
@@ -109,3 +109,37 @@ def test_mean_ci_is_a_bootstrap_interval_within_the_data():
         mean_ci([])
     with pytest.raises(ValueError, match="level"):
         mean_ci([1.0, 2.0], level=0)
+
+
+def test_incumbent_and_elapsed_follow_each_run(bench):
+    comp = compare(bench, {"random_search": random_search}, 30, seeds=4)
+    inc, ela = comp.incumbent("random_search", bench), comp.elapsed("random_search", bench)
+    assert inc.shape == ela.shape == (4, 30)
+    for k, run in enumerate(comp.runs["random_search"]):
+        for t in (0, 9, 29):
+            seen = run.history[:t + 1]
+            best = max(range(t + 1), key=lambda i: (seen[i][1], -i))  # first on ties
+            assert inc[k, t] == bench.lookup(seen[best][0], test=True)
+            assert ela[k, t] == pytest.approx(sum(bench.training_seconds(c) for c, _ in seen))
+        assert inc[k, -1] == comp.test["random_search"][k]
+        assert ela[k, -1] == pytest.approx(run.seconds)
+
+
+def test_record_rows_judge_recorded_searches_on_the_table(bench):
+    cells = [Cell.from_index(i) for i in (100, 2000, 9000)]
+    records = [{"method": "DARTS", "cell": str(c), "wall_s": 10.0 * (k + 1)}
+               for k, c in enumerate(cells)] + \
+              [{"method": "other", "cell": str(bench.best()[0]), "wall_s": 5.0}]
+    rows = {r["method"]: r for r in record_rows(records, bench, baseline=np.array([0.0, 1.0]))}
+    d = rows["DARTS"]
+    assert d["runs"] == 3 and d["seconds_mean"] == pytest.approx(20.0)
+    assert d["acc_mean"] == pytest.approx(np.mean([bench.lookup(c, test=True) for c in cells]))
+    assert d["rank_mean"] == pytest.approx(np.mean([bench.rank(c) for c in cells]))
+    assert np.isnan(d["queries"]) and d["p"] < 0.2
+    assert rows["other"]["rank_mean"] == 1
+    text = ranking_text([rows["other"], d])
+    assert text.splitlines()[1].split()[:2] == ["1", "other"]
+    with pytest.raises(ValueError, match="lacks"):
+        record_rows([{"method": "x", "cell": str(cells[0])}], bench)
+    with pytest.raises(ValueError):
+        record_rows([{"method": "x", "cell": "|bad|", "wall_s": 1.0}], bench)

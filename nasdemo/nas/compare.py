@@ -4,6 +4,7 @@ band, for evolution, RL and random search)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -11,9 +12,10 @@ import numpy as np
 from scipy import stats
 
 from .benchmark import Benchmark
+from .cell import Cell
 from .result import SearchResult, check_budget
 
-__all__ = ["compare", "Comparison", "mean_ci"]
+__all__ = ["compare", "Comparison", "mean_ci", "record_rows", "ranking_text"]
 
 Strategy = Callable[..., SearchResult]  # fn(bench, budget, seed) -> SearchResult
 
@@ -108,25 +110,97 @@ class Comparison:
 
     def ranking(self, bench: Benchmark, baseline: str | None = "random_search",
                 level: float = 0.95) -> str:
-        """``summary`` as a plain-text table, best first."""
-        rows = self.summary(bench, baseline, level)
-        if not rows:
-            return ""
-        pct = f"{100 * level:g}%"
-        metric = "test acc" if rows[0]["metric"] == "test" else "val acc"
-        head = (f"{'#':>2s} {'method':24s} {'runs':>4s} {metric + ' (mean ± SD)':>20s} "
-                f"{pct + ' CI':>15s} {'rank (mean)':>11s} {pct + ' CI':>15s} "
-                f"{'median':>6s} {'queries':>7s} {'sim. hours':>10s} {'p vs ' + str(baseline):>s}")
-        lines = [head]
-        for r in rows:
-            p = "-" if r["p"] is None else (f"{r['p']:.1e}" if r["p"] < 1e-3 else f"{r['p']:.3f}")
-            lines.append(
-                f"{r['place']:2d} {r['method']:24s} {r['runs']:4d} "
-                f"{r['acc_mean']:10.2f} ± {r['acc_sd']:5.2f}   "
-                f"[{r['acc_lo']:5.2f}, {r['acc_hi']:5.2f}] {r['rank_mean']:11.1f} "
-                f"[{r['rank_lo']:5.1f}, {r['rank_hi']:5.1f}] {r['rank_median']:6.0f} "
-                f"{r['queries']:7.0f} {r['seconds_mean'] / 3600:10.2f} {p}")
-        return "\n".join(lines)
+        """``summary`` as a plain-text table, best first (:func:`ranking_text`)."""
+        return ranking_text(self.summary(bench, baseline, level), level, baseline)
+
+    def incumbent(self, name: str, bench: Benchmark) -> np.ndarray:
+        """``float64[runs, budget]``: after each query, the accuracy of the cell the run would
+        return then (the best validation accuracy so far; the first on ties): its test
+        accuracy where the table has them, else its validation accuracy."""
+        test = name in self.test
+        out = []
+        for r in self.runs[name]:
+            acc = np.array([a for _, a in r.history])
+            idx = _running_argmax(acc)
+            score = np.array([bench.lookup(c, test=True) for c, _ in r.history]) if test else acc
+            out.append(score[idx])
+        return np.stack(out)
+
+    def elapsed(self, name: str, bench: Benchmark) -> np.ndarray:
+        """``float64[runs, budget]``: the simulated training seconds spent after each query
+        (the table's training time of every cell queried so far)."""
+        return np.stack([np.cumsum([bench.training_seconds(c) for c, _ in r.history])
+                         for r in self.runs[name]])
+
+
+def _running_argmax(a: np.ndarray) -> np.ndarray:
+    """``idx[t]`` = the index of the first maximum of ``a[:t + 1]``."""
+    idx = np.zeros(len(a), dtype=int)
+    for t in range(1, len(a)):
+        idx[t] = t if a[t] > a[idx[t - 1]] else idx[t - 1]
+    return idx
+
+
+def record_rows(records: Iterable[Mapping[str, Any]], bench: Benchmark,
+                baseline: np.ndarray | None = None,
+                level: float = 0.95) -> list[dict[str, Any]]:
+    """Rows shaped like ``Comparison.summary``'s for searches that ran outside the table
+    (DARTS: a supernet trained for real), from records with ``method``, ``cell`` (an
+    architecture string) and ``wall_s`` (the search's measured seconds), one per run. Each
+    derived cell is looked up in ``bench`` (no query counted): test accuracy where the table
+    has it, and rank. ``seconds`` are the wall seconds; ``queries`` is NaN (none were made);
+    ``p`` tests against ``baseline`` (e.g. random search's accuracies) when given. ``place``
+    is left for the caller, who ranks these rows among others."""
+    has_test = True
+    try:
+        bench.best(test=True)
+    except ValueError:
+        has_test = False
+    by: dict[str, list[Mapping[str, Any]]] = {}
+    for r in records:
+        missing = {"method", "cell", "wall_s"} - set(r)
+        if missing:
+            raise ValueError(f"a record lacks {sorted(missing)}: {dict(r)}")
+        by.setdefault(str(r["method"]), []).append(r)
+    rows = []
+    for name, rs in by.items():
+        cells = [Cell.from_string(r["cell"]) for r in rs]
+        acc = np.array([bench.lookup(c, test=has_test) for c in cells])
+        rank = np.array([bench.rank(c) for c in cells], dtype=float)
+        secs = np.array([float(r["wall_s"]) for r in rs])
+        a_lo, a_hi = mean_ci(acc, level)
+        r_lo, r_hi = mean_ci(rank, level)
+        p = None if baseline is None else \
+            float(stats.mannwhitneyu(acc, baseline, alternative="greater").pvalue)
+        rows.append(dict(method=name, runs=len(rs), metric="test" if has_test else "val",
+                         acc_mean=float(acc.mean()), acc_sd=_sd(acc), acc_lo=a_lo, acc_hi=a_hi,
+                         rank_mean=float(rank.mean()), rank_sd=_sd(rank), rank_lo=r_lo,
+                         rank_hi=r_hi, rank_median=float(np.median(rank)), queries=math.nan,
+                         seconds_mean=float(secs.mean()), seconds_sd=_sd(secs), p=p))
+    return rows
+
+
+def ranking_text(rows: list[dict[str, Any]], level: float = 0.95,
+                 baseline: str | None = "random_search") -> str:
+    """Summary rows (``Comparison.summary``, ``record_rows``) as a plain-text table, in the
+    order given; ``place`` is numbered afresh from 1."""
+    if not rows:
+        return ""
+    pct = f"{100 * level:g}%"
+    metric = "test acc" if rows[0]["metric"] == "test" else "val acc"
+    lines = [f"{'#':>2s} {'method':24s} {'runs':>4s} {metric + ' (mean ± SD)':>20s} "
+             f"{pct + ' CI':>15s} {'rank (mean)':>11s} {pct + ' CI':>15s} "
+             f"{'median':>6s} {'queries':>7s} {'sim. hours':>10s} p vs {baseline or '-'}"]
+    for place, r in enumerate(rows, start=1):
+        p = "-" if r["p"] is None else (f"{r['p']:.1e}" if r["p"] < 1e-3 else f"{r['p']:.3f}")
+        q = "-" if math.isnan(r["queries"]) else f"{r['queries']:.0f}"
+        lines.append(
+            f"{place:2d} {r['method'][:24]:24s} {r['runs']:4d} "
+            f"{r['acc_mean']:10.2f} ± {r['acc_sd']:5.2f}   "
+            f"[{r['acc_lo']:5.2f}, {r['acc_hi']:5.2f}] {r['rank_mean']:11.1f} "
+            f"[{r['rank_lo']:5.1f}, {r['rank_hi']:5.1f}] {r['rank_median']:6.0f} "
+            f"{q:>7s} {r['seconds_mean'] / 3600:10.3f} {p}")
+    return "\n".join(lines)
 
 
 def _sd(x: np.ndarray) -> float:

@@ -17,6 +17,8 @@ from .nas import (SHORT_OPS, cell_designer, cell_table, plot_learning_curves, pl
                   short_cell)
 from .plots import plot_runs
 from .style import PALETTE, colour, ellipse, layout, rgba, use_matplotlib_style
+from .showdown import (method_colours, ranking_figure, showdown_queries_figure,
+                       showdown_time_figure)
 
 __all__ = [
     # live views and style
@@ -35,3 +37,5 @@ __all__ = [
     "plot_learning_curves", "plot_run_models", "cell_designer", "queue_steps",
     "alpha_figure", "DartsMonitor", "spread_of",
 ]
+__all__ += ["showdown_queries_figure", "showdown_time_figure", "ranking_figure",
+            "method_colours"]
