@@ -63,12 +63,7 @@ def run(a: argparse.Namespace) -> tuple[Benchmark, Comparison, dict[str, float]]
         parts.append(compare(bench, {name: METHODS[name]}, a.budget, seeds=a.runs))
         wall[name] = time.perf_counter() - t0
         print(f"  {name}: {a.runs} runs in {wall[name]:.1f} s", file=sys.stderr, flush=True)
-    merged = Comparison({}, {}, {}, parts[0].optimum)
-    for c in parts:
-        merged.runs.update(c.runs)
-        merged.curves.update(c.curves)
-        merged.test.update(c.test)
-    return bench, merged, wall
+    return bench, Comparison.combine(parts), wall
 
 
 def main(argv: list[str] | None = None) -> None:

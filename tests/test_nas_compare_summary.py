@@ -5,7 +5,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from nasdemo.nas import Benchmark, Cell, SearchResult, aging_evolution, compare, random_search
+from nasdemo.nas import (Benchmark, Cell, Comparison, SearchResult, aging_evolution, compare,
+                         random_search)
 from nasdemo.nas.compare import mean_ci, ranking_text, record_rows
 
 SCORE = {"none": 0.0, "skip_connect": 1.0, "nor_conv_1x1": 2.0, "nor_conv_3x3": 3.0,
@@ -143,3 +144,19 @@ def test_record_rows_judge_recorded_searches_on_the_table(bench):
         record_rows([{"method": "x", "cell": str(cells[0])}], bench)
     with pytest.raises(ValueError):
         record_rows([{"method": "x", "cell": "|bad|", "wall_s": 1.0}], bench)
+
+
+def test_combine_joins_comparisons_of_one_table(bench):
+    a = compare(bench, {"random_search": random_search}, 10, seeds=2)
+    b = compare(bench, {"evolution": partial(aging_evolution, population_size=5)}, 10, seeds=2)
+    both = Comparison.combine([a, b])
+    assert list(both.runs) == ["random_search", "evolution"]
+    assert both.curves["evolution"] is b.curves["evolution"] and both.optimum == a.optimum
+    with pytest.raises(ValueError, match="more than one part"):
+        Comparison.combine([a, a])
+    other = compare(_table(with_test=False), {"x": random_search}, 10, seeds=1)
+    other.optimum += 1.0
+    with pytest.raises(ValueError, match="different tables"):
+        Comparison.combine([a, other])
+    with pytest.raises(ValueError, match="at least one"):
+        Comparison.combine([])

@@ -54,7 +54,7 @@ from ..blackbox import CMAES, GeneticAlgorithm, SimulatedAnnealing, fit_gp
 from ..blackbox.base import Optimizer
 from ..blackbox.bayesopt import (check_acquisition, log_expected_improvement,
                                  log_probability_of_improvement, upper_confidence_bound)
-from ..blackbox.gp import GP, kernel_matrix
+from ..blackbox.gp import GP, _correlation
 from ..utils import check_int, check_seed, few_threads
 from .benchmark import Benchmark
 from .cell import EDGES, OPS, Cell, as_rng
@@ -177,13 +177,11 @@ def onehot_kernel(A: Tensor, B: Tensor, model: GP) -> Tensor:
     ``[b, 30]``), ``[a, b]``, without ``kernel_matrix``'s ``[a, b, 30]`` differences (70 M
     numbers for 150 x 15,625). For 0/1 entries ``(x - x')^2 = x + x' - 2 x x'``, so the scaled
     squared distance is a matrix product, ``r^2 = x.w + x'.w - 2 x W x'^T`` with ``w = 1 / l^2``
-    (exact: sums of the same numbers). The Matérn / RBF profile of ``r`` is then
-    ``kernel_matrix`` itself, applied to the 1-D points ``r`` and 0 at unit lengthscale."""
+    (exact: sums of the same numbers); the kernel's profile of ``r^2`` (Matérn-5/2 or RBF,
+    R&W eq. 4.17 / 4.9) is the blackbox GP's own."""
     w = model.lengthscale.pow(-2)
     r2 = ((A * w).sum(1, keepdim=True) + (B * w).sum(1) - 2.0 * (A * w) @ B.T).clamp_min(0.0)
-    k = kernel_matrix(r2.sqrt().reshape(-1, 1), torch.zeros(1, 1, dtype=r2.dtype), 1.0,
-                      model.signal_var, model.kernel)
-    return k.reshape(r2.shape)
+    return model.signal_var * _correlation(r2, model.kernel)
 
 
 class AllCellsPosterior:

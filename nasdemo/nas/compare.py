@@ -59,6 +59,26 @@ class Comparison:
                         f"{ts:>14s} {self.regret(name).mean():8.2f}")
         return "\n".join(rows)
 
+    @classmethod
+    def combine(cls, parts: Iterable["Comparison"]) -> "Comparison":
+        """One comparison from several made on the same benchmark (e.g. one strategy at a
+        time, to time each); a strategy name may appear in only one part."""
+        parts = list(parts)
+        if not parts:
+            raise ValueError("combine needs at least one Comparison")
+        out = cls({}, {}, {}, parts[0].optimum)
+        for c in parts:
+            if c.optimum != out.optimum:
+                raise ValueError("combine: the parts ran on different tables (optima "
+                                 f"{out.optimum} and {c.optimum})")
+            twice = set(c.runs) & set(out.runs)
+            if twice:
+                raise ValueError(f"combine: {sorted(twice)} appear in more than one part")
+            out.runs.update(c.runs)
+            out.curves.update(c.curves)
+            out.test.update(c.test)
+        return out
+
     # -- the showdown's ranking: spread, confidence intervals, a test against a baseline ----
     def quality(self, name: str) -> tuple[np.ndarray, str]:
         """Each run's score for ranking, and what it is: the test accuracy of the returned
