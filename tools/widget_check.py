@@ -441,9 +441,29 @@ def check_interact(lab: Lab, page: Any, path: Path) -> list[Check]:
     return [(f"interact: {text[-90:]!r}", bool(answer.search(text)) and "Traceback" not in text)]
 
 
+def check_showdown(lab: Lab, page: Any, path: Path) -> list[Check]:
+    """Notebook 10: unticking a method and pressing 'Run the showdown' prints a ranking
+    without it."""
+    panel = page.locator(".showdown-widget").first
+    panel.locator("input[type='checkbox']").first.uncheck()  # random_search, the first method
+    panel.locator("button:has-text('Run the showdown')").click()
+    answer = re.compile(r"\b1 [a-z_]+ +\d+ +\d+\.\d+ ±.*methods x \d+ runs in", re.S)
+    text = ""
+    for _ in range(240):
+        time.sleep(0.5)
+        text = panel.locator(".widget-output").first.text_content() or ""
+        if answer.search(text) or "Traceback" in text:
+            break
+    ranked = re.findall(r"^ *\d+ ([a-z_]+) +\d+ ", text, re.M)
+    ok = bool(answer.search(text)) and "Traceback" not in text and bool(ranked) and \
+        "random_search" not in ranked
+    return [(f"showdown widget: {text[-90:]!r}", ok)]
+
+
 EXTRA: dict[str, Callable[[Lab, Any, Path], list[Check]]] = {
     "05_search_space_and_benchmark": check_cell_designer,
     "06_aging_evolution": check_interact,
+    "10_showdown": check_showdown,
 }
 
 

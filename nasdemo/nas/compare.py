@@ -203,14 +203,15 @@ def record_rows(records: Iterable[Mapping[str, Any]], bench: Benchmark,
 def ranking_text(rows: list[dict[str, Any]], level: float = 0.95,
                  baseline: str | None = "random_search") -> str:
     """Summary rows (``Comparison.summary``, ``record_rows``) as a plain-text table, in the
-    order given; ``place`` is numbered afresh from 1."""
+    order given; ``place`` is numbered afresh from 1. ``hours`` is the simulated training
+    time of the queries (a recorded search's measured wall time for ``record_rows``)."""
     if not rows:
         return ""
     pct = f"{100 * level:g}%"
     metric = "test acc" if rows[0]["metric"] == "test" else "val acc"
     lines = [f"{'#':>2s} {'method':24s} {'runs':>4s} {metric + ' (mean ± SD)':>20s} "
              f"{pct + ' CI':>15s} {'rank (mean)':>11s} {pct + ' CI':>15s} "
-             f"{'median':>6s} {'queries':>7s} {'sim. hours':>10s} p vs {baseline or '-'}"]
+             f"{'median':>6s} {'queries':>7s} {'hours':>10s} p vs {baseline or '-'}"]
     for place, r in enumerate(rows, start=1):
         p = "-" if r["p"] is None else (f"{r['p']:.1e}" if r["p"] < 1e-3 else f"{r['p']:.3f}")
         q = "-" if math.isnan(r["queries"]) else f"{r['queries']:.0f}"
