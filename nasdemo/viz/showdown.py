@@ -46,6 +46,13 @@ def _add_band(fig: go.Figure, name: str, x: np.ndarray, a: np.ndarray, col: str,
                              name=f"{name} (n={runs})", legendgroup=name))
 
 
+def _y_range(inc: Mapping[str, np.ndarray], top: float) -> list[float]:
+    """From 2 points below the lowest mean after 10 queries (the first few queries of a
+    search are random and would squash the rest of the plot) to 1 above the table's best."""
+    k = min(10, min(a.shape[1] for a in inc.values())) - 1
+    return [min(float(a[:, k].mean()) for a in inc.values()) - 2.0, top + 1.0]
+
+
 def _metric_label(comp: Comparison) -> str:
     return "test accuracy of the returned cell, %" if comp.test else \
         "validation accuracy of the returned cell, %"
@@ -58,10 +65,11 @@ def showdown_queries_figure(comp: Comparison, bench: Benchmark,
     each query (``Comparison.incumbent``), one line per method, and the table's best."""
     colours = colours or method_colours(list(comp.runs))
     fig = go.Figure(layout=layout(title, "queries (cells trained)", _metric_label(comp)))
-    for name in comp.runs:
-        a = comp.incumbent(name, bench)
+    inc = {name: comp.incumbent(name, bench) for name in comp.runs}
+    for name, a in inc.items():
         _add_band(fig, name, np.arange(1, a.shape[1] + 1), a, colours[name], a.shape[0])
     top = bench.best(test=bool(comp.test))[1]
+    fig.update_yaxes(range=_y_range(inc, top))
     fig.add_hline(y=top, line={"dash": "dot", "color": "#000000", "width": 1},
                   annotation_text="table's best", annotation_position="bottom right")
     fig.update_layout(legend={"orientation": "h", "y": -0.2}, height=480)
@@ -83,9 +91,11 @@ def showdown_time_figure(comp: Comparison, bench: Benchmark,
                                   _metric_label(comp)))
     inc = {n: comp.incumbent(n, bench) for n in comp.runs}
     ela = {n: comp.elapsed(n, bench) / 3600 for n in comp.runs}
-    t_min = min(float(e[:, 0].min()) for e in ela.values())
+    # from the time every run has made its first query (before it, a mean would be over a
+    # few runs only) to the time the last run ends
+    t_start = max(float(e[:, 0].max()) for e in ela.values())
     t_max = max(float(e[:, -1].max()) for e in ela.values())
-    grid = np.geomspace(max(t_min, 1e-6), t_max, n_grid)
+    grid = np.geomspace(max(t_start, 1e-3 * t_max), t_max, n_grid)
     for name in comp.runs:
         a = np.full((inc[name].shape[0], n_grid), np.nan)
         for k, (e, v) in enumerate(zip(ela[name], inc[name])):
@@ -101,6 +111,9 @@ def showdown_time_figure(comp: Comparison, bench: Benchmark,
                      "array": [p["acc_hi"] - p["acc_mean"]],
                      "arrayminus": [p["acc_mean"] - p["acc_lo"]]},
             name=f"{p['method']} (n={p['runs']}, measured wall time)"))
+    lows = [p["acc_lo"] for p in points]
+    y0, y1 = _y_range(inc, bench.best(test=bool(comp.test))[1])
+    fig.update_yaxes(range=[min([y0] + [lo - 1.0 for lo in lows]), y1])
     fig.update_xaxes(type="log")
     fig.update_layout(legend={"orientation": "h", "y": -0.2}, height=500)
     return fig
