@@ -19,6 +19,7 @@ from .nasnet import DARTS_OPS
 from .darts import MixedOp
 from .methods import METHODS, get_method
 from .blackbox_search import bayesopt, cmaes, genetic_algorithm, simulated_annealing
+from .compare import mean_ci, ranking_text, record_rows
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
@@ -26,4 +27,5 @@ __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
            "Recipe", "train_cell",
            "DARTS_OPS", "MixedOp", "METHODS", "get_method"]
-__all__ += ["bayesopt", "cmaes", "simulated_annealing", "genetic_algorithm"]
+__all__ += ["bayesopt", "cmaes", "simulated_annealing", "genetic_algorithm", "mean_ci",
+            "ranking_text", "record_rows"]
