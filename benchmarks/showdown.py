@@ -1,7 +1,7 @@
 """The showdown: every search strategy in ``nasdemo.nas.METHODS`` on one NAS problem, same query
 budget, many seeds, ranked with confidence intervals (issue 17; notebook 10 is its live view).
 
-    python benchmarks/showdown.py                                 # all methods, 150 queries, 100 runs
+    python benchmarks/showdown.py                    # all methods, 150 queries, 100 runs
     python benchmarks/showdown.py --runs 20 --methods random_search,bayesopt,cmaes
     python benchmarks/showdown.py --csv nb201_cifar10.csv --test-column test_acc
 

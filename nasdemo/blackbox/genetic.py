@@ -40,20 +40,20 @@ this class, and the operators themselves are plain functions in ``ga_operators.p
 
    Selection: ``"roulette"`` (fitness proportionate with windowing), ``"rank"`` (Baker's
    linear ranking, pressure ``rank_pressure`` in [1, 2]), ``"tournament"`` (size
-   ``tournament_size``). Crossover: ``"one_point"``, ``"two_point"``, ``"uniform"`` (binary,
-   real and categorical), ``"blend"`` (BLX-``blend_alpha``) and ``"sbx"`` (``sbx_eta``) for reals,
-   ``"ox"`` for permutations. Mutation: ``"bit_flip"``, ``"gaussian"`` (standard deviation
-   ``mutation_sigma`` times the box width), ``"swap"``, ``"inversion"``, ``"reset"`` (categorical: a gene
-   redrawn to another of its choices). Insertion:
-   ``"generational"`` (children replace the population; ``m = pop_size``), ``"elitist"``
-   (the ``n_elite`` best survive, ``m = pop_size - n_elite`` children fill the rest),
-   ``"steady_state"`` (``m = n_offspring`` children replace the worst ``m``, GENITOR-style;
-   one "generation" is then one such step).
+   ``tournament_size``). Crossover: ``"one_point"``, ``"two_point"``, ``"uniform"``
+   (binary, real and categorical), ``"blend"`` (BLX-``blend_alpha``) and ``"sbx"``
+   (``sbx_eta``) for reals, ``"ox"`` for permutations. Mutation: ``"bit_flip"``,
+   ``"gaussian"`` (standard deviation ``mutation_sigma`` times the box width), ``"swap"``,
+   ``"inversion"``, ``"reset"`` (categorical: a gene redrawn to another of its choices).
+   Insertion: ``"generational"`` (children replace the population; ``m = pop_size``),
+   ``"elitist"`` (the ``n_elite`` best survive, ``m = pop_size - n_elite`` children fill the
+   rest), ``"steady_state"`` (``m = n_offspring`` children replace the worst ``m``,
+   GENITOR-style; one "generation" is then one such step).
 
    Defaults per encoding: binary -- two-point, bit flip; real -- SBX, Gaussian;
-   permutation -- OX, inversion; categorical -- uniform, reset. ``mutation_rate`` defaults to ``1 / L`` (one change per
-   genome on average), ``crossover_rate`` to 0.9, ``mutation_prob`` to 1, insertion to
-   elitist with one elite, selection to tournaments of 3.
+   permutation -- OX, inversion; categorical -- uniform, reset. ``mutation_rate`` defaults
+   to ``1 / L`` (one change per genome on average), ``crossover_rate`` to 0.9,
+   ``mutation_prob`` to 1, insertion to elitist with one elite, selection to tournaments of 3.
 
 4. **Execute and monitor**: ``log`` holds one dict per generation (entry 0 is the initial
    population) with ``generation``, ``evals``, ``best`` and ``mean`` (best and average

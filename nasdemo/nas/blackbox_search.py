@@ -23,9 +23,10 @@ BO runs its own loop around ``fit_gp`` and the acquisition functions of
 ``nasdemo.blackbox.bayesopt`` (``BayesOpt.ask`` maximises by L-BFGS in a box, which is not
 what a finite space needs); its posterior over all cells is updated one query at a time
 (:class:`AllCellsPosterior`), and ``tests/test_nas_blackbox_search.py`` checks its choice
-against ``acquisition_values`` of a freshly conditioned ``GP`` scored on every cell. The other three keep their ask/tell
-optimiser unchanged and share one adapter, :class:`CellAdapter`: it decodes every asked point
-to a cell, answers it, and tells the optimiser ``-accuracy`` (the optimisers minimise).
+against ``acquisition_values`` of a freshly conditioned ``GP`` scored on every cell. The
+other three keep their ask/tell optimiser unchanged and share one adapter,
+:class:`CellAdapter`: it decodes every asked point to a cell, answers it, and tells the
+optimiser ``-accuracy`` (the optimisers minimise).
 
 Budget accounting (every method here): ``budget`` is the number of benchmark queries, and
 the benchmark counts every query. A cell the search has queried before is answered from the
