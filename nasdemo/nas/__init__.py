@@ -25,3 +25,9 @@ __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
            "Recipe", "train_cell",
            "DARTS_OPS", "MixedOp", "METHODS", "get_method"]
+from .darts_pt import DartsPTResult, EdgeDecision, darts_pt_search, darts_pt_select
+
+__all__ += ["darts_pt_select", "darts_pt_search", "DartsPTResult", "EdgeDecision"]
+from .records import DARTS_PT_RUNS, DARTS_RUNS, RecordedRun, load_runs
+
+__all__ += ["load_runs", "RecordedRun", "DARTS_RUNS", "DARTS_PT_RUNS"]
