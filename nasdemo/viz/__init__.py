@@ -35,3 +35,6 @@ __all__ = [
     "plot_learning_curves", "plot_run_models", "cell_designer", "queue_steps",
     "alpha_figure", "DartsMonitor", "spread_of",
 ]
+from .darts_pt import darts_vs_pt_figure, selection_figure
+
+__all__ += ["selection_figure", "darts_vs_pt_figure"]
