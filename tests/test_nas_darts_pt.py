@@ -261,3 +261,55 @@ def test_selection_figure_marks_both_choices_on_every_decided_edge():
     assert list(fig.data[-1].y) == [75.0, 52.0] and list(fig.data[-2].y) == [60.0, 55.0]
     with pytest.raises(ValueError, match="one length"):
         darts_vs_pt_figure([0, 1], [60.0], [75.0, 52.0])
+
+
+# --------------------------------------------------------------------------- the benchmark
+def _script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / "darts_pt_nb201.py"
+    spec = importlib.util.spec_from_file_location("darts_pt_nb201", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+def test_benchmark_saves_what_it_rejudges(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from nasdemo.nas.darts_pt import EdgeDecision
+
+    script = _script()
+    monkeypatch.setattr(script.torch, "set_num_threads", lambda n: None)  # leave pytest's alone
+    darts_seed0 = next(r.cell for r in load_runs(DARTS_RUNS)
+                       if r.method == "DARTS 1st order" and r.seed == 0)
+    picked = Cell(["nor_conv_3x3"] * 6)
+
+    def fake(data, net, epochs, tune_epochs, seed):  # no training: fixed cells
+        decisions = [EdgeDecision(e, 80.0, {"none": 80.0, "nor_conv_3x3": 70.0},
+                                  {"none": 0.4, "nor_conv_3x3": 0.6}, "nor_conv_3x3")
+                     for e in EDGES]
+        return SimpleNamespace(architecture=picked, darts_cell=darts_seed0,
+                               decisions=decisions, seconds=12.34, search_seconds=5.0)
+
+    monkeypatch.setattr(script, "darts_pt_search", fake)
+    monkeypatch.setattr(script, "load_mnist1d", lambda: None)
+    saved = tmp_path / "runs.jsonl"
+    script.main(["--seeds", "1", "--epochs", "3", "--channels", "2", "--tune-epochs", "1",
+                 "--save", str(saved)])
+    (run,) = load_runs(saved)
+    assert (run.method, run.seed, run.cell, run.wall_s) == ("DARTS-PT 1st order", 0, picked,
+                                                            12.3)
+    rec = run.record
+    assert (rec["epochs"], rec["channels"], rec["tune_epochs"], rec["search_wall_s"]) == \
+        (3, 2, 1, 5.0)
+    assert rec["darts_cell"] == str(darts_seed0) and len(rec["decisions"]) == 6
+    capsys.readouterr()
+    script.main(["--rejudge", str(saved)])
+    out = capsys.readouterr().out
+    assert " yes " in out and str(picked) in out and "mean over 1 seeds" in out
+    with pytest.raises(SystemExit, match="nothing to --save"):
+        script.main(["--rejudge", str(saved), "--save", str(tmp_path / "again.jsonl")])
+    with pytest.raises(SystemExit, match="no such file"):
+        script.main(["--rejudge", str(tmp_path / "nope.jsonl")])
