@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     bench = Benchmark.default()
     try:
         darts = {r.seed: r for r in load_runs(DARTS_RUNS) if r.method == "DARTS 1st order"}
-        saved = [r for r in load_runs(a.rejudge) if r.method == METHOD] if a.rejudge else None
+        saved = (sorted((r for r in load_runs(a.rejudge) if r.method == METHOD),
+                        key=lambda r: r.seed) if a.rejudge else None)
     except ValueError as e:
         raise SystemExit(f"darts_pt_nb201: {e}") from None
     if saved is not None and not saved:
