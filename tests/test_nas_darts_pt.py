@@ -235,7 +235,7 @@ def test_load_runs_names_what_is_wrong(tmp_path):
     with pytest.raises(ValueError, match="line 2 holds a second run of 'm' with seed 0"):
         load_runs(path)
     path.write_text(json.dumps(good) + "\n")
-    (run,) = load_runs(path)
+    (run,) = load_runs(str(path))  # a str path works too
     assert (run.method, run.seed, run.cell, run.wall_s) == ("m", 0, Cell(["none"] * 6), 1.0)
 
 

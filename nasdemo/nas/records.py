@@ -39,7 +39,7 @@ class RecordedRun:
     record: dict[str, Any]
 
 
-def load_runs(*paths: Path | Any) -> list[RecordedRun]:
+def load_runs(*paths: str | Path | Any) -> list[RecordedRun]:
     """Every run in the given record files, in file order (e.g.
     ``load_runs(DARTS_RUNS, DARTS_PT_RUNS)``). A missing file, a line that is not JSON, a run
     without one of ``seed, method, wall_s, cell``, an unreadable cell, a file with no run, or
@@ -49,6 +49,7 @@ def load_runs(*paths: Path | Any) -> list[RecordedRun]:
     runs: list[RecordedRun] = []
     seen: dict[tuple[str, int], str] = {}
     for path in paths:
+        path = Path(path) if isinstance(path, str) else path  # a str, a Path or a Traversable
         if not path.is_file():
             raise ValueError(f"no such file {path}")
         found = 0
