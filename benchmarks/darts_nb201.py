@@ -38,6 +38,7 @@ import torch
 
 from nasdemo.nas import (Benchmark, Cell, NB201Supernet, aging_evolution, darts_search,
                          random_search)
+from nasdemo.nas import records
 from nasdemo.nas.data import load_mnist1d
 
 
@@ -138,29 +139,20 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def load_runs(path: Path) -> list[dict]:
-    """The DARTS runs ``--save`` wrote, one JSON object per line."""
-    if not path.exists():
-        raise SystemExit(f"--rejudge: no such file {path}")
-    runs = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if line.strip():
-            try:
-                runs.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise SystemExit(f"--rejudge: {path} line {n} is not JSON ({e.msg})") from None
-    if not runs:
-        raise SystemExit(f"--rejudge: {path} holds no runs")
-    return runs
+    """The DARTS runs ``--save`` wrote, one JSON object per line (``nasdemo.nas.records``
+    checks them: JSON, the required fields, a readable cell, no run saved twice)."""
+    try:
+        return [r.record for r in records.load_runs(path)]
+    except ValueError as e:
+        raise SystemExit(f"--rejudge: {e}") from None
 
 
 def saved_run(runs: list[dict], seed: int, method: str, path: Path) -> dict:
-    """The one saved run of ``method`` with ``seed``, or an error naming what is missing."""
+    """The saved run of ``method`` with ``seed`` (one at most: ``load_runs`` checks), or an
+    error naming what is missing."""
     found = [r for r in runs if r["seed"] == seed and r["method"] == method]
     if not found:
         raise SystemExit(f"--rejudge: {path} has no run of {method!r} with seed {seed}")
-    if len(found) > 1:
-        raise SystemExit(f"--rejudge: {path} has {len(found)} runs of {method!r} with seed "
-                         f"{seed} (--save appends: was the same search saved twice?)")
     return found[0]
 
 

@@ -64,7 +64,7 @@ def test_rejudge_errors_name_what_is_wrong(tmp_path):
     assert out.returncode != 0 and "no run of 'DARTS 2nd order' with seed 0" in out.stderr
     _save(saved, [_record(0, m, c) for m, c in zip(METHODS, CELLS)] * 2)
     out = _run("--rejudge", str(saved))
-    assert out.returncode != 0 and "2 runs of 'DARTS 1st order' with seed 0" in out.stderr
+    assert out.returncode != 0 and "second run of 'DARTS 1st order' with seed 0" in out.stderr
     _save(saved, [_record(0, m, c) for m, c in zip(METHODS, CELLS)]
           + [{**_record(1, METHODS[0], CELLS[0]), "epochs": 20}])
     out = _run("--rejudge", str(saved))

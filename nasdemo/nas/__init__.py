@@ -29,3 +29,9 @@ __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "DARTS_OPS", "MixedOp", "METHODS", "get_method"]
 __all__ += ["bayesopt", "cmaes", "simulated_annealing", "genetic_algorithm", "mean_ci",
             "ranking_text", "record_rows"]
+from .darts_pt import DartsPTResult, EdgeDecision, darts_pt_search, darts_pt_select
+
+__all__ += ["darts_pt_select", "darts_pt_search", "DartsPTResult", "EdgeDecision"]
+from .records import DARTS_PT_RUNS, DARTS_RUNS, RecordedRun, load_runs
+
+__all__ += ["load_runs", "RecordedRun", "DARTS_RUNS", "DARTS_PT_RUNS"]

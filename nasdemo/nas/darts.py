@@ -337,9 +337,16 @@ class NB201Supernet(Supernet):
     def alpha_probs(self) -> dict[str, Tensor]:
         return {"alpha": self.masked_alpha().detach().softmax(dim=-1).cpu()}
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, weights: Tensor | None = None) -> Tensor:
+        """Logits. ``weights[6, 5]``: the mixing weights of every edge; by default softmax of
+        the masked alpha (eq. 2). DARTS-PT (``darts_pt``) passes its own, with one op's weight
+        set to zero, to measure the supernet without that op."""
         self._check_input(x)
-        weights = self.masked_alpha().softmax(dim=-1)  # eq. (2), one row per edge
+        if weights is None:
+            weights = self.masked_alpha().softmax(dim=-1)  # eq. (2), one row per edge
+        elif weights.shape != self.alpha.shape:
+            raise ValueError(f"weights must have shape {tuple(self.alpha.shape)} (edges x ops), "
+                             f"got {tuple(weights.shape)}")
         active = self.edge_mask.tolist()
         x = self.stem(x)
         for layer in self.layers:
