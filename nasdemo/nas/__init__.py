@@ -1,5 +1,5 @@
 """Neural architecture search: the NAS-Bench-201 space, an offline tabular benchmark built
-on MNIST-1D, and the search strategies (random search, aging evolution, REINFORCE, DARTS)."""
+on MNIST-1D, and the search strategies (random search, aging evolution, REINFORCE, DARTS, NAO)."""
 
 from .benchmark import Benchmark
 from .cell import EDGES, OPS, Cell
@@ -18,10 +18,12 @@ from .result import SearchResult
 from .nasnet import DARTS_OPS
 from .darts import MixedOp
 from .methods import METHODS, get_method
+from .nao import NAOModel, NAORound, fit_nao, kendall_tau, nao
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
            "DartsSupernet", "DartsGenotype", "DartsSearch", "DartsConfig", "DartsResult",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
            "Recipe", "train_cell",
-           "DARTS_OPS", "MixedOp", "METHODS", "get_method"]
+           "DARTS_OPS", "MixedOp", "METHODS", "get_method",
+           "nao", "NAOModel", "NAORound", "fit_nao", "kendall_tau"]
