@@ -96,6 +96,7 @@ def test_budget_is_spent_exactly_on_distinct_cells(bench):
         decoded = {c for row in rd.decoded for c in row}
         assert set(new) <= decoded, "new cells come from the decoder"
     assert r.info["random_fill"] == 0
+    assert r.info["n_trained"] == 35, "the model last trained before the final 2 cells"
 
 
 def test_budget_equal_to_the_initial_set_trains_nothing(bench):
