@@ -15,7 +15,8 @@ from test_nas_search import synthetic  # the same synthetic full-space table
 SMALL = dict(n_init=20, n_new=5, first_epochs=120, epochs=15)  # a quick search for the tests
 
 HAND_PICKED = [
-    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+    "|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
     "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
     "|avg_pool_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|skip_connect~2|",
     "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|",

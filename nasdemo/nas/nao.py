@@ -158,9 +158,9 @@ def kendall_tau(x: Tensor, y: Tensor) -> float:
     return float((dx * dy).sum() / (n * (n - 1)))
 
 
-def fit_nao(model: NAOModel, tokens: Tensor, scores: Tensor, epochs: int, opt: torch.optim.Optimizer,
-            trade_off: float = 0.8, on_epoch: Callable[[int, dict[str, float]], None] | None = None
-            ) -> dict[str, float]:
+def fit_nao(model: NAOModel, tokens: Tensor, scores: Tensor, epochs: int,
+            opt: torch.optim.Optimizer, trade_off: float = 0.8,
+            on_epoch: Callable[[int, dict[str, float]], None] | None = None) -> dict[str, float]:
     """Train E, f and D jointly on all of ``tokens [N, T]`` with targets ``scores [N]`` in
     [0, 1] for ``epochs`` full-batch Adam steps, minimising eq. 1:
     ``trade_off * L_pp + (1 - trade_off) * L_rec``. ``on_epoch(epoch, stats)`` is called after
@@ -202,11 +202,12 @@ def nao(bench: Benchmark, budget: int, seed: int = 0, *, n_init: int = 50, top_k
     against 84.64 with 300/60; benchmarks/nao_search.py reports seeds 0-99).
 
     If no seed decodes to a new cell even at ``max_eta`` (the model has collapsed onto known
-    cells), the round's places go to random unseen cells so that the budget is spent; their
-    number is ``result.info["random_fill"]``. ``result.info["model"]`` is the trained model
-    (on the CPU), trained on the first ``info["n_trained"]`` cells of the history (the last
-    round's new cells were evaluated after it), ``info["scale"]`` the (min, max) accuracy that
-    maps f's output back to percent; with ``record`` each round is kept as a ``NAORound`` in ``info["rounds"]``.
+    cells), one random unseen cell is evaluated instead, so the budget is still spent and the
+    next round retrains with one more cell; ``result.info["random_fill"]`` counts them.
+    ``result.info["model"]`` is the trained model (on the CPU), trained on the first
+    ``info["n_trained"]`` cells of the history (the last round's new cells were evaluated
+    after it); ``info["scale"]`` is the (min, max) accuracy that maps f's output back to
+    percent. With ``record`` each round is kept as a ``NAORound`` in ``info["rounds"]``.
     """
     budget = check_budget(budget)
     n_init = check_int(n_init, "n_init (the initial random cells)", minimum=2)
@@ -285,7 +286,7 @@ def _search(bench: Benchmark, budget: int, seed: int, n_init: int, top_k: int, n
             for c in cells:
                 if c not in known and c not in new and c in bench and len(new) < want:
                     new.append(c)
-        while not new:  # collapsed: spend the round's places on random unseen cells
+        while not new:  # collapsed: one random unseen cell, then retrain
             c = Cell.random(rng)
             if c not in known and c in bench:
                 new.append(c)

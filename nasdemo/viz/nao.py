@@ -168,8 +168,9 @@ def rounds_figure(result: SearchResult, bench: Benchmark | None = None) -> go.Fi
                     marker={"color": "#999999", "size": 6},
                     text=[short_cell(c) for c, _ in result.history[:n0]])
     for k, rd in enumerate(rounds):
+        eta = f" (η ≤ {rd.etas[-1]:g})" if rd.etas else ""
         fig.add_scatter(x=[i + 1 for i in rd.new], y=[acc[i] for i in rd.new], mode="markers",
-                        name=f"round {k + 1} (η ≤ {rd.etas[-1]:g})" if rd.etas else f"round {k + 1}",
+                        name=f"round {k + 1}{eta}",
                         marker={"color": colour(k), "size": 7},
                         text=[short_cell(result.history[i][0]) for i in rd.new])
     fig.add_scatter(x=list(range(1, len(acc) + 1)), y=result.curve().tolist(), mode="lines",
