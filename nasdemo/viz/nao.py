@@ -53,15 +53,23 @@ def _model_of(result: SearchResult) -> NAOModel:
     return model
 
 
+def _acc(bench: Benchmark, cell: Cell) -> float:
+    """The cell's validation accuracy, NaN where the table (a partial ``from_csv`` export)
+    lacks it."""
+    return bench.lookup(cell) if cell in bench else float("nan")
+
+
 def _base(proj: Projection, bench: Benchmark, result: SearchResult, title: str) -> go.Figure:
-    acc = torch.tensor([bench.lookup(c) for c in proj.cells])
+    acc = torch.tensor([_acc(bench, c) for c in proj.cells])
     fig = go.Figure(layout=layout(title=title, xlabel="PC 1", ylabel="PC 2", height=560))
-    # float32 coordinates and no per-cell hover text keep the figure near 0.5 MB
-    fig.add_scattergl(x=proj.xy[:, 0].numpy(), y=proj.xy[:, 1].numpy(), mode="markers",
-                      name="all 15,625 cells", hovertemplate="%{marker.color:.1f} %<extra></extra>",
-                      marker={"size": 3, "color": acc.numpy(), "colorscale": "Viridis",
-                              "cmin": float(torch.quantile(acc, 0.05)), "cmax": float(acc.max()),
-                              "colorbar": {"title": {"text": "val %"}, "x": 1.0}})
+    # float32 coordinates and no per-cell hover text keep the figure near 0.5 MB; SVG, not
+    # WebGL (scattergl), so it draws wherever the notebook is read, headless browsers too
+    fig.add_scatter(x=proj.xy[:, 0].numpy(), y=proj.xy[:, 1].numpy(), mode="markers",
+                    name="all 15,625 cells", hovertemplate="%{marker.color:.1f} %<extra></extra>",
+                    marker={"size": 3, "color": acc.numpy(), "colorscale": "Viridis",
+                            "cmin": float(torch.nanquantile(acc, 0.05)),
+                            "cmax": float(acc.nan_to_num(-1.0).max()),
+                            "colorbar": {"title": {"text": "val %"}, "x": 1.0}})
     idx = [c.index for c, _ in result.history]
     fig.add_scatter(x=proj.xy[idx, 0].numpy(), y=proj.xy[idx, 1].numpy(), mode="markers",
                     name=f"evaluated ({len(idx)})", hoverinfo="text",
@@ -99,13 +107,13 @@ def embedding_figure(result: SearchResult, bench: Benchmark | None = None, n_see
         stops = [0] + changes
         fig.add_scatter(x=xy[:, 0].numpy(), y=xy[:, 1].numpy(), mode="lines",
                         line={"color": colour(3 + k), "width": 1, "dash": "dot"},
-                        name=f"seed {k + 1}: {bench.lookup(seed_cell):.1f} %", hoverinfo="skip")
+                        name=f"seed {k + 1}: {_acc(bench, seed_cell):.1f} %", hoverinfo="skip")
         for a, b in zip(stops, stops[1:]):
             fig.add_annotation(x=float(xy[b, 0]), y=float(xy[b, 1]), ax=float(xy[a, 0]),
                                ay=float(xy[a, 1]), xref="x", yref="y", axref="x", ayref="y",
                                showarrow=True, arrowhead=2, arrowwidth=1.5,
                                arrowcolor=colour(3 + k),
-                               text=f"η={last.etas[b - 1]:g}: {bench.lookup(cells[b]):.1f} %",
+                               text=f"η={last.etas[b - 1]:g}: {_acc(bench, cells[b]):.1f} %",
                                hovertext=short_cell(cells[b]), font={"size": 10})
     return fig
 
@@ -142,7 +150,7 @@ def eta_walk_steps(result: SearchResult, cell: Cell, etas: list[float],
     n = len(fig.data)
     steps, titles = [], []
     for j, (eta, c) in enumerate(zip(etas, decoded)):
-        acc = bench.lookup(c)
+        acc = _acc(bench, c)
         steps.append({n - 2: {"x": xy[: j + 1, 0].tolist(), "y": xy[: j + 1, 1].tolist()},
                       n - 1: {"x": [float(xy[j, 0])], "y": [float(xy[j, 1])],
                               "text": [f"{acc:.1f} %"]}})
