@@ -32,6 +32,9 @@ def test_embedding_figure_has_every_cell_and_the_ascent_arrows(bench, run):
                   for prev, row in zip([[run.history[i][0] for i in last.seeds]] + last.decoded,
                                        last.decoded))
     assert len(fig.layout.annotations) == changes, "one arrow per change of the decoded cell"
+    zoomed = embedding_figure(run, bench, n_seeds=2, proj=proj, zoom=True)
+    x0, x1 = zoomed.layout.xaxis.range
+    assert all(x0 <= a.x <= x1 and x0 <= a.ax <= x1 for a in zoomed.layout.annotations)
     plain = embedding_figure(nao(bench, 25, seed=1, **SMALL), bench, proj=proj)
     assert len(plain.data) == 2 and not plain.layout.annotations, "no record, no arrows"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 import torch
 from torch import Tensor
 
@@ -82,13 +83,14 @@ def _base(proj: Projection, bench: Benchmark, result: SearchResult, title: str) 
 
 
 def embedding_figure(result: SearchResult, bench: Benchmark | None = None, n_seeds: int = 3,
-                     proj: Projection | None = None) -> go.Figure:
+                     proj: Projection | None = None, zoom: bool = False) -> go.Figure:
     """The lecture's "Example - Embedding Space" for a NAO search: every cell encoded by the
     search's final model and projected to 2-D (PCA), coloured by its true validation accuracy
     (``bench``, default the shipped table); the cells the search evaluated ringed; and, where
     the search ran with ``record=True``, the last round's ascent (eq. 2) from its ``n_seeds``
     best seeds drawn as arrows, each arrow ending where the decoded cell changes and labelled
     with that cell. The last round's model is the final one, so the arrows live in this plane.
+    ``zoom`` frames the arrows (the steps are short next to the whole cloud).
     """
     model = _model_of(result)
     bench = bench if bench is not None else Benchmark.default()
@@ -99,22 +101,31 @@ def embedding_figure(result: SearchResult, bench: Benchmark | None = None, n_see
     if not rounds:
         return fig
     last = rounds[-1]
+    shown = []
     for k in range(min(n_seeds, len(last.seeds))):
         xy = proj.project(last.path[k])          # eta = 0, etas...
         seed_cell = result.history[last.seeds[k]][0]
         cells = [seed_cell] + [row[k] for row in last.decoded]
         changes = [j for j in range(1, len(cells)) if cells[j] != cells[j - 1]]
         stops = [0] + changes
+        shown.append(xy)
         fig.add_scatter(x=xy[:, 0].numpy(), y=xy[:, 1].numpy(), mode="lines",
-                        line={"color": colour(3 + k), "width": 1, "dash": "dot"},
+                        line={"color": colour(3 + k), "width": 2, "dash": "dot"},
                         name=f"seed {k + 1}: {_acc(bench, seed_cell):.1f} %", hoverinfo="skip")
         for a, b in zip(stops, stops[1:]):
             fig.add_annotation(x=float(xy[b, 0]), y=float(xy[b, 1]), ax=float(xy[a, 0]),
                                ay=float(xy[a, 1]), xref="x", yref="y", axref="x", ayref="y",
-                               showarrow=True, arrowhead=2, arrowwidth=1.5,
-                               arrowcolor=colour(3 + k),
+                               showarrow=True, arrowhead=2, arrowwidth=2.5,
+                               arrowcolor=colour(3 + k), bgcolor="rgba(255,255,255,0.8)",
                                text=f"η={last.etas[b - 1]:g}: {_acc(bench, cells[b]):.1f} %",
-                               hovertext=short_cell(cells[b]), font={"size": 10})
+                               hovertext=short_cell(cells[b]), font={"size": 11})
+    if zoom and shown:
+        pts = torch.cat(shown)
+        lo, hi = pts.min(0).values, pts.max(0).values
+        pad = 0.3 * (hi - lo).max() + 0.02
+        fig.update_xaxes(range=[float(lo[0] - pad), float(hi[0] + pad)])
+        fig.update_yaxes(range=[float(lo[1] - pad), float(hi[1] + pad)])
+        fig.update_layout(title_text="Zoomed in on the arrows: the last round's ascent, eq. 2")
     return fig
 
 
@@ -175,11 +186,12 @@ def rounds_figure(result: SearchResult, bench: Benchmark | None = None) -> go.Fi
     fig.add_scatter(x=list(range(1, n0 + 1)), y=acc[:n0], mode="markers", name="initial X",
                     marker={"color": "#999999", "size": 6},
                     text=[short_cell(c) for c, _ in result.history[:n0]])
+    shades = sample_colorscale("Viridis", [k / max(len(rounds) - 1, 1) for k in range(len(rounds))])
     for k, rd in enumerate(rounds):
         eta = f" (η ≤ {rd.etas[-1]:g})" if rd.etas else ""
         fig.add_scatter(x=[i + 1 for i in rd.new], y=[acc[i] for i in rd.new], mode="markers",
                         name=f"round {k + 1}{eta}",
-                        marker={"color": colour(k), "size": 7},
+                        marker={"color": shades[k], "size": 7},  # early dark, late bright
                         text=[short_cell(result.history[i][0]) for i in rd.new])
     fig.add_scatter(x=list(range(1, len(acc) + 1)), y=result.curve().tolist(), mode="lines",
                     name="best so far", line={"color": "#000000", "width": 2})
