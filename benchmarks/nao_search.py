@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from scipy.stats import mannwhitneyu
 
-from nasdemo.nas import (Benchmark, Cell, NAOModel, aging_evolution, compare, fit_nao,
+from nasdemo.nas import (Benchmark, NAOModel, aging_evolution, compare, fit_nao,
                          kendall_tau, nao, random_search, reinforce)
 
 

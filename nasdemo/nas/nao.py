@@ -136,7 +136,8 @@ class NAORound:
     """One round of Algorithm 1, for replaying it: cells are numbered by their position in the
     search's history. ``etas[j]`` is the j-th step size tried and ``decoded[j][k]`` the cell
     seed k decoded to with it; ``path[k, j]`` is the summary vector of seed k's ascended
-    representation at ``etas[j]`` (``path[k, 0]``: eta = 0, the seed itself)."""
+    representation at ``etas[j]`` (``path[k, 0]``: eta = 0, the seed itself); ``losses`` is
+    the round's training result (``fit_nao``'s last-epoch stats)."""
 
     seeds: list[int]
     etas: list[float]
