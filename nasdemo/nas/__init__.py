@@ -1,5 +1,5 @@
 """Neural architecture search: the NAS-Bench-201 space, an offline tabular benchmark built
-on MNIST-1D, and the search strategies (random search, aging evolution, REINFORCE, DARTS)."""
+on MNIST-1D, and the search strategies (random search, aging evolution, REINFORCE, DARTS, NAO)."""
 
 from .benchmark import Benchmark
 from .cell import EDGES, OPS, Cell
@@ -20,6 +20,7 @@ from .darts import MixedOp
 from .methods import METHODS, get_method
 from .blackbox_search import bayesopt, cmaes, genetic_algorithm, simulated_annealing
 from .compare import mean_ci, ranking_text, record_rows
+from .nao import NAOModel, NAORound, fit_nao, kendall_tau, nao
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
@@ -35,3 +36,4 @@ __all__ += ["darts_pt_select", "darts_pt_search", "DartsPTResult", "EdgeDecision
 from .records import DARTS_PT_RUNS, DARTS_RUNS, RecordedRun, load_runs
 
 __all__ += ["load_runs", "RecordedRun", "DARTS_RUNS", "DARTS_PT_RUNS"]
+__all__ += ["nao", "NAOModel", "NAORound", "fit_nao", "kendall_tau"]

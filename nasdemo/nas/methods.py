@@ -8,6 +8,7 @@ from typing import Callable
 
 from .blackbox_search import bayesopt, cmaes, genetic_algorithm, simulated_annealing
 from .evolution import aging_evolution
+from .nao import nao
 from .random_search import random_search
 from .reinforce import reinforce
 from .result import SearchResult
@@ -24,6 +25,7 @@ METHODS: dict[str, Strategy] = {
     "cmaes": cmaes,
     "simulated_annealing": simulated_annealing,
     "genetic_algorithm": genetic_algorithm,
+    "nao": nao,
 }
 
 

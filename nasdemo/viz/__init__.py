@@ -13,6 +13,7 @@ from .evolution import queue_steps
 from .ga import selection_figure, tour_crossings, tour_steps, tuning_steps
 from .landscape import landscape_grid, plot_function_gallery, search_replay
 from .live import LiveCurves, step_through, viz_mode
+from .nao import Projection, embedding_figure, eta_walk_steps, rounds_figure
 from .nas import (SHORT_OPS, cell_designer, cell_table, plot_learning_curves, plot_run_models,
                   short_cell)
 from .plots import plot_runs
@@ -36,6 +37,8 @@ __all__ = [
     "cell_figure", "nasnet_figure", "nasnet_pair_figure", "SHORT_OPS", "short_cell", "cell_table",
     "plot_learning_curves", "plot_run_models", "cell_designer", "queue_steps",
     "alpha_figure", "DartsMonitor", "spread_of",
+    # NAO (notebook 08)
+    "Projection", "embedding_figure", "eta_walk_steps", "rounds_figure",
 ]
 __all__ += ["showdown_queries_figure", "showdown_time_figure", "ranking_figure",
             "method_colours"]
