@@ -4,11 +4,14 @@ band, for evolution, RL and random search)."""
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
+from tqdm.auto import tqdm
 
+from ..utils import check_int
 from .benchmark import Benchmark
 from .result import SearchResult, check_budget
 
@@ -58,10 +61,20 @@ class Comparison:
 
 
 def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
-            seeds: int | Iterable[int] = 100) -> Comparison:
+            seeds: int | Iterable[int] = 100, executor: Executor | Any | None = None,
+            runs_per_task: int = 10) -> Comparison:
     """Run each strategy once per seed (``seeds`` = a count, meaning 0..n-1, or the seeds).
     Use ``functools.partial`` to pass a strategy options, e.g.
-    ``{"evolution": partial(aging_evolution, population_size=20)}``."""
+    ``{"evolution": partial(aging_evolution, population_size=20)}``.
+
+    ``executor`` (a ``concurrent.futures.Executor`` such as ``ProcessPoolExecutor``, or a
+    Dask ``distributed.Client``) runs the searches elsewhere: each task is up to
+    ``runs_per_task`` seeds of one strategy on its own copy of ``bench`` (pickled with the
+    task, so no two runs share its query counters), and the results are exactly the serial
+    ones, since every strategy is deterministic per seed and resets the counters it starts
+    from. Several runs share a task because the copy costs more than a run: unpickling the
+    shipped table takes ~0.3 s, one 150-query search ~0.05 s. Strategies must then be
+    picklable (module-level functions or ``functools.partial`` of them, not lambdas)."""
     budget = check_budget(budget)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
@@ -73,9 +86,11 @@ def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
         bench.best(test=True)
     except ValueError:
         has_test = False
+    runs_per_task = check_int(runs_per_task, "runs_per_task", minimum=1)
+    done = (_run_serial(bench, strategies, budget, seed_list) if executor is None else
+            _run_tasks(bench, strategies, budget, seed_list, executor, runs_per_task))
     runs, curves, test = {}, {}, {}
-    for name, fn in strategies.items():
-        rs = [fn(bench, budget, seed=s) for s in seed_list]
+    for name, rs in done.items():
         for r in rs:
             if len(r) != budget:
                 raise RuntimeError(f"{name} made {len(r)} queries for a budget of {budget}")
@@ -85,3 +100,51 @@ def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
             test[name] = np.array([bench.lookup(r.best[0], test=True) for r in rs])
     bench.reset()
     return Comparison(runs, curves, test, bench.best()[1])
+
+
+def _run_serial(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
+                seed_list: list[int]) -> dict[str, list[SearchResult]]:
+    """Every strategy once per seed, here, on ``bench`` itself."""
+    return {name: [fn(bench, budget, seed=s) for s in seed_list]
+            for name, fn in strategies.items()}
+
+
+def _run_chunk(bench: Benchmark, fn: Strategy, budget: int,
+               seeds: list[int]) -> list[SearchResult]:
+    """One task of ``_run_tasks``: ``fn`` once per seed on this task's copy of the table."""
+    return [fn(bench, budget, seed=s) for s in seeds]
+
+
+def as_executor(executor: Executor | Any) -> Executor:
+    """``executor`` as a ``concurrent.futures.Executor``: itself, or for a Dask
+    ``distributed.Client`` its ``get_executor`` (whose futures ``as_completed`` can wait
+    on; ``pure=False``: every task runs, none is taken for a repeat of another), so that
+    the caller needs no Dask import."""
+    if isinstance(executor, Executor):
+        return executor
+    if callable(getattr(executor, "get_executor", None)):
+        return executor.get_executor(pure=False)
+    raise TypeError(f"executor must be a concurrent.futures.Executor or a Dask "
+                    f"distributed.Client, got {type(executor).__name__}")
+
+
+def _run_tasks(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
+               seed_list: list[int], executor: Executor | Any,
+               runs_per_task: int) -> dict[str, list[SearchResult]]:
+    """Every strategy once per seed on ``executor``, ``runs_per_task`` seeds per task; the
+    results put back in seed order whatever order the tasks end in."""
+    pool = as_executor(executor)
+    if callable(getattr(executor, "scatter", None)):  # a Dask Client: send the table once
+        bench = executor.scatter(bench, broadcast=True, hash=False)  # per worker, not per task
+    chunks = [seed_list[k:k + runs_per_task] for k in range(0, len(seed_list), runs_per_task)]
+    futures = {pool.submit(_run_chunk, bench, fn, budget, chunk): (name, k)
+               for name, fn in strategies.items() for k, chunk in enumerate(chunks)}
+    parts: dict[tuple[str, int], list[SearchResult]] = {}
+    with tqdm(total=len(strategies) * len(seed_list), unit="run", desc="searches",
+              disable=None) as bar:
+        for future in as_completed(futures):
+            key = futures[future]
+            parts[key] = future.result()
+            bar.update(len(parts[key]))
+    return {name: [r for k in range(len(chunks)) for r in parts[name, k]]
+            for name in strategies}

@@ -1,0 +1,40 @@
+"""``compare`` on a ``concurrent.futures`` executor gives exactly the serial results."""
+
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
+import numpy as np
+import pytest
+
+from nasdemo.nas import Benchmark, aging_evolution, compare, random_search
+
+
+def same(a, b):
+    """Two comparisons agree run for run: every query, curve, returned cell and test score."""
+    assert list(a.runs) == list(b.runs)
+    for name in a.runs:
+        assert [(r.seed, r.history, r.seconds) for r in a.runs[name]] == \
+               [(r.seed, r.history, r.seconds) for r in b.runs[name]]
+        np.testing.assert_array_equal(a.curves[name], b.curves[name])
+        np.testing.assert_array_equal(a.test[name], b.test[name])
+    assert a.optimum == b.optimum
+
+
+def test_process_pool_gives_the_serial_results():
+    bench = Benchmark.default()
+    strategies = {"ae": partial(aging_evolution, population_size=5, sample_size=2, noisy=True),
+                  "rs": random_search}
+    serial = compare(bench, strategies, 30, seeds=[3, 1, 4, 1, 5, 9, 2])
+    with ProcessPoolExecutor(2) as pool:
+        parallel = compare(bench, strategies, 30, seeds=[3, 1, 4, 1, 5, 9, 2], executor=pool,
+                           runs_per_task=3)
+    same(serial, parallel)
+    assert bench.n_queries == 0  # the tasks worked on copies; the caller's table is untouched
+
+
+def test_a_bad_executor_or_chunk_is_refused():
+    bench = Benchmark.default()
+    with pytest.raises(TypeError, match="executor must be a concurrent.futures.Executor"):
+        compare(bench, {"rs": random_search}, 5, seeds=2, executor=object())
+    with pytest.raises(ValueError, match="runs_per_task"):
+        compare(bench, {"rs": random_search}, 5, seeds=2, runs_per_task=0)
