@@ -38,3 +38,16 @@ def test_a_bad_executor_or_chunk_is_refused():
         compare(bench, {"rs": random_search}, 5, seeds=2, executor=object())
     with pytest.raises(ValueError, match="runs_per_task"):
         compare(bench, {"rs": random_search}, 5, seeds=2, runs_per_task=0)
+
+
+def test_a_cell_pickled_to_another_process_hashes_as_that_process_does():
+    """String hashes differ between processes; a cell must not carry its old one along, or
+    a table sent to a spawned (or remote) worker misses every cell looked up there."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    bench = Benchmark.default()
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        serial = compare(bench, {"rs": random_search}, 10, seeds=2)
+        spawned = compare(bench, {"rs": random_search}, 10, seeds=2, executor=pool)
+    same(serial, spawned)
