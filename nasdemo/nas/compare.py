@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..utils import check_int
+from ..utils import check_int, few_threads
 from .benchmark import Benchmark
 from .result import SearchResult, check_budget
 
@@ -62,7 +62,7 @@ class Comparison:
 
 def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
             seeds: int | Iterable[int] = 100, executor: Executor | Any | None = None,
-            runs_per_task: int = 10) -> Comparison:
+            runs_per_task: int = 10, progress: bool = False) -> Comparison:
     """Run each strategy once per seed (``seeds`` = a count, meaning 0..n-1, or the seeds).
     Use ``functools.partial`` to pass a strategy options, e.g.
     ``{"evolution": partial(aging_evolution, population_size=20)}``.
@@ -74,7 +74,8 @@ def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
     ones, since every strategy is deterministic per seed and resets the counters it starts
     from. Several runs share a task because the copy costs more than a run: unpickling the
     shipped table takes ~0.3 s, one 150-query search ~0.05 s. Strategies must then be
-    picklable (module-level functions or ``functools.partial`` of them, not lambdas)."""
+    picklable (module-level functions or ``functools.partial`` of them, not lambdas).
+    ``progress`` shows a ``tqdm`` bar over the runs (the command line's)."""
     budget = check_budget(budget)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
@@ -87,8 +88,10 @@ def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
     except ValueError:
         has_test = False
     runs_per_task = check_int(runs_per_task, "runs_per_task", minimum=1)
-    done = (_run_serial(bench, strategies, budget, seed_list) if executor is None else
-            _run_tasks(bench, strategies, budget, seed_list, executor, runs_per_task))
+    with tqdm(total=len(strategies) * len(seed_list), unit="run", desc=f"budget {budget}",
+              disable=not progress) as bar:
+        done = (_run_serial(bench, strategies, budget, seed_list, bar) if executor is None else
+                _run_tasks(bench, strategies, budget, seed_list, executor, runs_per_task, bar))
     runs, curves, test = {}, {}, {}
     for name, rs in done.items():
         for r in rs:
@@ -103,16 +106,24 @@ def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
 
 
 def _run_serial(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
-                seed_list: list[int]) -> dict[str, list[SearchResult]]:
+                seed_list: list[int], bar: tqdm) -> dict[str, list[SearchResult]]:
     """Every strategy once per seed, here, on ``bench`` itself."""
-    return {name: [fn(bench, budget, seed=s) for s in seed_list]
-            for name, fn in strategies.items()}
+    done: dict[str, list[SearchResult]] = {}
+    for name, fn in strategies.items():
+        done[name] = []
+        for s in seed_list:
+            done[name].append(fn(bench, budget, seed=s))
+            bar.update()
+    return done
 
 
 def _run_chunk(bench: Benchmark, fn: Strategy, budget: int,
                seeds: list[int]) -> list[SearchResult]:
-    """One task of ``_run_tasks``: ``fn`` once per seed on this task's copy of the table."""
-    return [fn(bench, budget, seed=s) for s in seeds]
+    """One task of ``_run_tasks``: ``fn`` once per seed on this task's copy of the table, on
+    one torch thread (a worker process starts with one per core, which the searches' tiny
+    ops only fight over: REINFORCE ran 25x slower that way on a busy 2-core machine)."""
+    with few_threads():
+        return [fn(bench, budget, seed=s) for s in seeds]
 
 
 def as_executor(executor: Executor | Any) -> Executor:
@@ -129,8 +140,8 @@ def as_executor(executor: Executor | Any) -> Executor:
 
 
 def _run_tasks(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
-               seed_list: list[int], executor: Executor | Any,
-               runs_per_task: int) -> dict[str, list[SearchResult]]:
+               seed_list: list[int], executor: Executor | Any, runs_per_task: int,
+               bar: tqdm) -> dict[str, list[SearchResult]]:
     """Every strategy once per seed on ``executor``, ``runs_per_task`` seeds per task; the
     results put back in seed order whatever order the tasks end in."""
     pool = as_executor(executor)
@@ -140,11 +151,9 @@ def _run_tasks(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int
     futures = {pool.submit(_run_chunk, bench, fn, budget, chunk): (name, k)
                for name, fn in strategies.items() for k, chunk in enumerate(chunks)}
     parts: dict[tuple[str, int], list[SearchResult]] = {}
-    with tqdm(total=len(strategies) * len(seed_list), unit="run", desc="searches",
-              disable=None) as bar:
-        for future in as_completed(futures):
-            key = futures[future]
-            parts[key] = future.result()
-            bar.update(len(parts[key]))
+    for future in as_completed(futures):
+        key = futures[future]
+        parts[key] = future.result()
+        bar.update(len(parts[key]))
     return {name: [r for k in range(len(chunks)) for r in parts[name, k]]
             for name in strategies}

@@ -8,6 +8,7 @@ from .bo import (plot_posterior, posterior_2d_figure, posterior_2d_step, posteri
                  posterior_step)
 from .cells import cell_figure, nasnet_figure, nasnet_pair_figure
 from .cma import cma_log_figure, ellipse_figure
+from .compare import budget_figure
 from .darts import DartsMonitor, alpha_figure, spread_of
 from .evolution import queue_steps
 from .ga import selection_figure, tour_crossings, tour_steps, tuning_steps
@@ -34,4 +35,5 @@ __all__ = [
     "cell_figure", "nasnet_figure", "nasnet_pair_figure", "SHORT_OPS", "short_cell", "cell_table",
     "plot_learning_curves", "plot_run_models", "cell_designer", "queue_steps",
     "alpha_figure", "DartsMonitor", "spread_of",
+    "budget_figure",
 ]

@@ -594,9 +594,9 @@ def _at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m nasdemo.nas.table.build",
-                                description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, prog: str = "python -m nasdemo.nas.table.build") -> None:
+    """The builder's command line (also ``python -m nasdemo build-table``, as ``prog``)."""
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", type=_at_least(1), default=os.cpu_count() or 1,
                    help="processes, one thread each (default: all cores)")
     p.add_argument("--seeds", type=_at_least(1), default=2,
