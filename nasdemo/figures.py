@@ -83,8 +83,8 @@ def _darts_run() -> Any:
 
 
 def darts_alpha_evolution() -> Any:
-    """DARTS's softmax(alpha) on each edge, epoch by epoch (Liu et al. 2019, Figure 3's
-    alpha panels on our space), as an animation with a slider, as notebook 07 shows it."""
+    """DARTS's softmax(alpha) on each edge, epoch by epoch, as an animation with a slider,
+    as notebook 07 shows it; it opens (and its PNG shows) the last epoch."""
     from .nas import EDGES, OPS
     from .viz import alpha_figure, spread_of, step_through
 
@@ -95,7 +95,7 @@ def darts_alpha_evolution() -> Any:
     titles = ["α at initialisation"] + [f"α after epoch {e + 1}: derives {c}"
                                         for e, c in enumerate(run.derived)]
     return step_through(fig, steps, [str(e) for e in range(len(steps))], title=titles,
-                        mode="static", show=False)
+                        mode="static", start=len(steps) - 1, show=False)  # PNG: the end
 
 
 def darts_derived_cell() -> Any:

@@ -158,3 +158,32 @@ def test_build_table_is_the_builder(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "2/2 runs" in p.stdout
     assert len(runs.read_text().splitlines()) == 2
+
+
+def _tiny_figures(monkeypatch):
+    """The registry with one cheap plotly figure in it, for the writer's own tests."""
+    import plotly.graph_objects as go
+
+    from nasdemo import figures
+
+    monkeypatch.setattr(figures, "FIGURES", {"tiny": lambda: go.Figure(go.Scatter(y=[1, 3, 2]))})
+    return figures
+
+
+def test_without_kaleido_plotly_figures_are_html_and_the_command_says_why(tmp_path,
+                                                                          monkeypatch):
+    figures = _tiny_figures(monkeypatch)
+    monkeypatch.setitem(sys.modules, "kaleido", None)  # import kaleido now raises ImportError
+    done = figures.write_figures(tmp_path / "f", log=lambda m: None)
+    assert 'pip install "nasdemo[figures]"' in done["png_skipped"]
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == [
+        ".nasdemo-figures.json", "plotly.min.js", "tiny.html"]
+    assert '<script src="plotly.min.js">' in (tmp_path / "f" / "tiny.html").read_text()
+
+
+def test_with_kaleido_plotly_figures_get_a_png_too(tmp_path, monkeypatch):
+    pytest.importorskip("kaleido", reason='PNG of plotly figures: pip install "nasdemo[figures]"')
+    figures = _tiny_figures(monkeypatch)
+    done = figures.write_figures(tmp_path / "f", log=lambda m: None)
+    assert done["png_skipped"] is None
+    assert (tmp_path / "f" / "tiny.png").read_bytes().startswith(b"\x89PNG")
