@@ -32,6 +32,19 @@ def test_process_pool_gives_the_serial_results():
     assert bench.n_queries == 0  # the tasks worked on copies; the caller's table is untouched
 
 
+def test_tasks_in_threads_count_their_queries_apart():
+    """Threads share one table object (as tasks on one Dask worker share its scattered
+    copy): each task must still count its own queries and simulated seconds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bench = Benchmark.default()
+    strategies = {"ae": aging_evolution, "rs": random_search}
+    serial = compare(bench, strategies, 600, seeds=6)
+    with ThreadPoolExecutor(4) as pool:  # 600 queries: long enough for threads to switch
+        threaded = compare(bench, strategies, 600, seeds=6, executor=pool, runs_per_task=1)
+    same(serial, threaded)
+
+
 def test_a_bad_executor_or_chunk_is_refused():
     bench = Benchmark.default()
     with pytest.raises(TypeError, match="executor must be a concurrent.futures.Executor"):

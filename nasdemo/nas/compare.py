@@ -4,6 +4,7 @@ band, for evolution, RL and random search)."""
 
 from __future__ import annotations
 
+import copy
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
@@ -69,8 +70,8 @@ def compare(bench: Benchmark, strategies: Mapping[str, Strategy], budget: int,
 
     ``executor`` (a ``concurrent.futures.Executor`` such as ``ProcessPoolExecutor``, or a
     Dask ``distributed.Client``) runs the searches elsewhere: each task is up to
-    ``runs_per_task`` seeds of one strategy on its own copy of ``bench`` (pickled with the
-    task, so no two runs share its query counters), and the results are exactly the serial
+    ``runs_per_task`` seeds of one strategy on its own copy of ``bench`` (so no two tasks
+    share its query counters, even in threads of one process), and the results are exactly the serial
     ones, since every strategy is deterministic per seed and resets the counters it starts
     from. Several runs share a task because the copy costs more than a run: unpickling the
     shipped table takes ~0.3 s, one 150-query search ~0.05 s. Strategies must then be
@@ -119,11 +120,16 @@ def _run_serial(bench: Benchmark, strategies: Mapping[str, Strategy], budget: in
 
 def _run_chunk(bench: Benchmark, fn: Strategy, budget: int,
                seeds: list[int]) -> list[SearchResult]:
-    """One task of ``_run_tasks``: ``fn`` once per seed on this task's copy of the table, on
-    one torch thread (a worker process starts with one per core, which the searches' tiny
-    ops only fight over: REINFORCE ran 25x slower that way on a busy 2-core machine)."""
+    """One task of ``_run_tasks``: ``fn`` once per seed on this task's own copy of the table
+    (a shallow copy: its own query counters over the shared, read-only columns; tasks in
+    threads of one worker, or a Dask worker's one scattered table, must not count into the
+    same ones), on one torch thread (a worker process starts with one per core, which the
+    searches' tiny ops only fight over: REINFORCE ran 25x slower that way on a busy 2-core
+    machine)."""
+    own = copy.copy(bench)
+    own.reset()
     with few_threads():
-        return [fn(bench, budget, seed=s) for s in seeds]
+        return [fn(own, budget, seed=s) for s in seeds]
 
 
 def as_executor(executor: Executor | Any) -> Executor:
