@@ -69,6 +69,13 @@ def test_search_on_a_table_of_ones_own(tmp_path):
     assert bad.returncode == 2
     assert "--table" in bad.stderr and "no column 'architecture'" not in bad.stderr
     assert "no column 'arch'; the columns are ['architecture', 'accuracy']" in bad.stderr
+    part = tmp_path / "part.csv"  # a table missing cells: the search meets one it lacks
+    part.write_text("".join(table.read_text().splitlines(keepends=True)[:2001]))
+    bad = nasdemo("compare", "--runs", 2, "--budget", 100, "--table", part,
+                  "--arch-column", "architecture", "--metric-column", "accuracy")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "is not in the benchmark table 'part.csv'" in bad.stderr
+    assert "the table must hold every one" in bad.stderr
 
 
 @pytest.mark.parametrize("args, words", [
@@ -178,7 +185,7 @@ def test_without_kaleido_plotly_figures_are_html_and_the_command_says_why(tmp_pa
     assert 'pip install "nasdemo[figures]"' in done["png_skipped"]
     assert sorted(p.name for p in (tmp_path / "f").iterdir()) == [
         ".nasdemo-figures.json", "plotly.min.js", "tiny.html"]
-    assert '<script src="plotly.min.js">' in (tmp_path / "f" / "tiny.html").read_text()
+    assert 'src="plotly.min.js"' in (tmp_path / "f" / "tiny.html").read_text()
 
 
 def test_with_kaleido_plotly_figures_get_a_png_too(tmp_path, monkeypatch):

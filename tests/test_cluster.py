@@ -55,7 +55,7 @@ def test_a_comparison_on_the_cluster_equals_the_serial_one(client):
 
 
 def test_a_worker_killed_midway_loses_no_run_and_writes_none_twice(tmp_path, client):
-    jobs = bt.plan(Cell.unique()[:30], range(1))
+    jobs = bt.plan(Cell.unique()[:20], range(1))
     out = tmp_path / "runs.jsonl"
     build = threading.Thread(target=bt.run_jobs, args=(jobs, TINY, out),
                              kwargs={"population": 1, "executor": client})

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 from ..utils import check_int
 
 __all__ = ["CommandError", "int_at_least", "int_list", "add_table_arguments", "load_table",
-           "add_executor_arguments", "executor_from_args", "method_names"]
+           "searching", "add_executor_arguments", "executor_from_args", "method_names"]
 
 
 class CommandError(Exception):
@@ -83,6 +83,17 @@ def load_table(args: argparse.Namespace) -> Any:
                                   seconds_column=args.seconds_column)
     except (ValueError, OSError, EOFError) as e:
         raise CommandError(f"--table {args.table}: {e}") from None
+
+
+@contextlib.contextmanager
+def searching(table: Path | None) -> Iterator[None]:
+    """Turn a search's ``KeyError`` for a cell the table lacks into a ``CommandError``
+    saying why: the searches sample the whole space."""
+    try:
+        yield
+    except KeyError as e:
+        raise CommandError(f"--table {table}: {e.args[0]}; the searches sample all 15,625 "
+                           "cells, so the table must hold every one") from None
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .common import (CommandError, add_executor_arguments, add_table_arguments,
-                     executor_from_args, int_at_least, int_list, load_table, method_names)
+                     executor_from_args, int_at_least, int_list, load_table, method_names,
+                     searching)
 
 HELP = "compare search methods over many seeds and budgets, printed as a table"
 CSV_COLUMNS = ["method", "budget", "seed", "cell", "val_acc", "seen_acc", "test_acc", "rank",
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     bench = load_table(args)
     strategies = {name: get_method(name) for name in args.methods}
     results = {}
-    with executor_from_args(args) as executor, few_threads():
+    with executor_from_args(args) as executor, few_threads(), searching(args.table):
         for budget in args.budget:
             results[budget] = compare(bench, strategies, budget, seeds=args.runs,
                                       executor=executor, progress=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_table_arguments, int_at_least, load_table, method_names
+from .common import add_table_arguments, int_at_least, load_table, method_names, searching
 
 HELP = ("run one architecture search and print the cell it returns, its accuracy and "
         "rank")
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     (name,) = args.method
     bench = load_table(args)
-    with few_threads():  # tiny torch ops (REINFORCE's controller): one thread is faster
+    with few_threads(), searching(args.table):  # tiny torch ops: one thread is faster
         result = get_method(name)(bench, args.budget, seed=args.seed)
     cell, seen = result.best
     best_cell, best_val = bench.best()
