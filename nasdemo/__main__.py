@@ -23,7 +23,7 @@ import argparse
 import importlib
 import sys
 
-#: command -> (its module, one line of help; the module's HELP says the same)
+#: command -> (its module, its one line of help: here, so --help imports no module)
 COMMANDS = {
     "search": ("nasdemo.commands.search",
                "run one architecture search and print the cell it returns, its accuracy and "

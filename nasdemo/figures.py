@@ -32,7 +32,6 @@ from .utils import pick
 
 __all__ = ["FIGURES", "write_figures", "add_arguments", "run"]
 
-HELP = "regenerate the paper figures the notebooks reproduce, as HTML and PNG files"
 MARKER = ".nasdemo-figures.json"
 PLOTLY_JS = "plotly.min.js"
 

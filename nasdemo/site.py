@@ -62,7 +62,6 @@ from . import __version__
 
 __all__ = ["Notebook", "SiteError", "build", "find_notebooks", "add_arguments", "run"]
 
-HELP = "execute the notebooks and write a static HTML site to read without running them"
 ROOT = Path(__file__).resolve().parents[1]  # the checkout (or site-packages) holding nasdemo/
 DEFAULT_NOTEBOOKS = ROOT / "notebooks"
 MARKER = ".nasdemo-site.json"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "build (or resume, finalise, check) a tabular benchmark: train every cell"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """None here: ``python -m nasdemo`` hands everything after ``build-table`` (``--help``

@@ -15,7 +15,6 @@ from .common import (CommandError, add_executor_arguments, add_table_arguments,
                      executor_from_args, int_at_least, int_list, load_table, method_names,
                      searching)
 
-HELP = "compare search methods over many seeds and budgets, printed as a table"
 CSV_COLUMNS = ["method", "budget", "seed", "cell", "val_acc", "seen_acc", "test_acc", "rank",
                "queries", "seconds"]
 

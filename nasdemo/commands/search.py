@@ -6,9 +6,6 @@ import argparse
 
 from .common import add_table_arguments, int_at_least, load_table, method_names, searching
 
-HELP = ("run one architecture search and print the cell it returns, its accuracy and "
-        "rank")
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``search`` subcommand's options."""
