@@ -62,7 +62,6 @@ from . import __version__
 
 __all__ = ["Notebook", "SiteError", "build", "find_notebooks", "add_arguments", "run"]
 
-HELP = "execute the notebooks and write a static HTML site to read without running them"
 ROOT = Path(__file__).resolve().parents[1]  # the checkout (or site-packages) holding nasdemo/
 DEFAULT_NOTEBOOKS = ROOT / "notebooks"
 MARKER = ".nasdemo-site.json"
@@ -187,28 +186,31 @@ def _select(notebooks: list[Notebook], only: list[str] | None) -> list[Notebook]
 # The output folder
 
 
-def _read_marker(out: Path) -> dict[str, Any] | None:
-    marker = out / MARKER
+def _read_marker(out: Path, name: str = MARKER) -> dict[str, Any] | None:
+    marker = out / name
     if not marker.exists():
         return None
     try:
         return json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
-        raise SiteError(f"{marker} is not a readable site marker ({e}); remove it or choose "
+        raise SiteError(f"{marker} is not a readable marker file ({e}); remove it or choose "
                         "another --out") from e
 
 
-def _prepare_out(out: Path, force: bool) -> None:
-    """Make ``out`` ready: new or empty, or a site we built (whose files we remove first so no
-    stale page survives), or anything with ``force`` (written over, nothing removed)."""
+def _prepare_out(out: Path, force: bool, marker: str = MARKER,
+                 what: str = "a site built by `python -m nasdemo site`") -> None:
+    """Make ``out`` ready: new or empty, or a folder we wrote (``marker`` lists its files,
+    which we remove first so no stale page survives), or anything with ``force`` (written
+    over, nothing removed). ``python -m nasdemo figures`` uses it too, with its own
+    ``marker`` and ``what``."""
     if out.exists() and not out.is_dir():
         raise SiteError(f"--out {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()):
-        old = _read_marker(out)
+        old = _read_marker(out, marker)
         if old is None and not force:
-            raise SiteError(f"--out {out} is not empty and is not a site built by "
-                            f"`python -m nasdemo site` (no {MARKER}); refusing to write into "
-                            "it. Choose a new or empty directory, or pass --force.")
+            raise SiteError(f"--out {out} is not empty and is not {what} (no {marker}); "
+                            "refusing to write into it. Choose a new or empty directory, or "
+                            "pass --force.")
         for name in (old or {}).get("files", []):
             target = out / name
             if Path(name).name == name and target.is_file():  # a plain name inside out/ only

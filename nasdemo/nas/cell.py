@@ -194,6 +194,12 @@ class Cell:
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[str, ...]]]:
+        # Pickle the ops only: the cached hash is of strings, whose hashes differ between
+        # processes (PYTHONHASHSEED), so a cell unpickled in a spawned or remote worker must
+        # hash afresh there or every table look-up of it misses.
+        return Cell, (self._ops,)
+
     def __lt__(self, other: "Cell") -> bool:  # lets sorted() order cells by index
         return self.index < other.index
 

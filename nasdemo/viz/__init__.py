@@ -8,6 +8,7 @@ from .bo import (plot_posterior, posterior_2d_figure, posterior_2d_step, posteri
                  posterior_step)
 from .cells import cell_figure, nasnet_figure, nasnet_pair_figure
 from .cma import cma_log_figure, ellipse_figure
+from .compare import budget_figure
 from .darts import DartsMonitor, alpha_figure, spread_of
 from .evolution import queue_steps
 from .ga import selection_figure, tour_crossings, tour_steps, tuning_steps
@@ -39,6 +40,7 @@ __all__ = [
     "alpha_figure", "DartsMonitor", "spread_of",
     # NAO (notebook 08)
     "Projection", "embedding_figure", "eta_walk_steps", "rounds_figure",
+    "budget_figure",
 ]
 __all__ += ["showdown_queries_figure", "showdown_time_figure", "ranking_figure",
             "method_colours"]

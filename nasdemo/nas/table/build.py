@@ -52,6 +52,7 @@ import socket
 import statistics
 import sys
 import time
+from concurrent.futures import Executor, as_completed
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -188,8 +189,17 @@ def _run_group(jobs: list[Job]) -> list[dict[str, Any]]:
 
 
 def run_jobs(jobs: list[Job], recipe: Recipe, out: Path, workers: int = 1,
-             report_every: int = 50, population: int = 32) -> None:
+             report_every: int = 50, population: int = 32,
+             executor: Executor | Any | None = None) -> None:
     """Run the ``jobs`` not already in ``out``, appending each result to it as it ends.
+
+    ``executor`` (a ``concurrent.futures.Executor``, or a Dask ``distributed.Client`` whose
+    workers may be on other machines) trains the populations instead of ``workers`` local
+    processes: one task per population, each worker loading the data and the recipe once.
+    This process stays the only writer: it appends a population's lines when its task's
+    result arrives, so a run is written once however the workers fail (Dask reruns a task
+    whose worker died; a result that never arrived was never written, and the next build
+    redoes it).
 
     Jobs are trained ``population`` at a time, in plan order, as one vectorised model per
     worker (``train_population``): a crash loses at most the populations in flight. A
@@ -207,11 +217,12 @@ def run_jobs(jobs: list[Job], recipe: Recipe, out: Path, workers: int = 1,
         raise ValueError(f"workers and population must be >= 1, got {workers}, {population}")
     out.parent.mkdir(parents=True, exist_ok=True)
     with RunsLock(out):
-        _run_jobs_locked(jobs, recipe, out, workers, report_every, population)
+        _run_jobs_locked(jobs, recipe, out, workers, report_every, population, executor)
 
 
 def _run_jobs_locked(jobs: list[Job], recipe: Recipe, out: Path, workers: int,
-                     report_every: int, population: int) -> None:
+                     report_every: int, population: int,
+                     executor: Executor | Any | None) -> None:
     done_rows = read_partial(out)
     for row in done_rows:
         if row.get("recipe") != recipe.as_dict():
@@ -220,9 +231,9 @@ def _run_jobs_locked(jobs: list[Job], recipe: Recipe, out: Path, workers: int,
     done = {(r["cell"], r["seed"]) for r in done_rows}
     todo = [j for j in jobs if j not in done]
     total = len(jobs)
+    where = f"{workers} worker(s)" if executor is None else f"executor {executor!r}"
     print(f"{len(jobs) - len(todo)}/{total} runs already done; {len(todo)} to go with "
-          f"{workers} worker(s), populations of {population}; recipe {recipe.as_dict()}",
-          flush=True)
+          f"{where}, populations of {population}; recipe {recipe.as_dict()}", flush=True)
     if not todo:
         return
     if (out.exists() and _is_gzip(out)) or (not out.exists() and out.suffix == ".gz"):
@@ -243,7 +254,7 @@ def _run_jobs_locked(jobs: list[Job], recipe: Recipe, out: Path, workers: int,
     groups = [todo[k:k + population] for k in range(0, len(todo), population)]
     start, n_done, train_s, cpu_s, n_trained, last = time.perf_counter(), 0, 0.0, 0.0, 0, 0
     with open(out, "a", encoding="utf-8") as f:
-        for rows in _results(groups, recipe, workers):
+        for rows in _results(groups, recipe, workers, executor):
             for row in rows:
                 f.write(json.dumps(row, separators=(",", ":")) + "\n")
             f.flush()
@@ -335,8 +346,30 @@ class RunsLock:
         return False
 
 
-def _results(groups: list[list[Job]], recipe: Recipe,
-             workers: int) -> Iterator[list[dict[str, Any]]]:
+def _run_group_task(recipe: Recipe, jobs: list[Job]) -> list[dict[str, Any]]:
+    """One executor task: ``_run_group``, after preparing this worker process for ``recipe``
+    the first time it gets one of its tasks."""
+    if _RECIPE != recipe:
+        _init_worker(recipe)
+    return _run_group(jobs)
+
+
+def _results(groups: list[list[Job]], recipe: Recipe, workers: int,
+             executor: Executor | Any | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Each group's result lines as its training ends (in any order): on ``executor``, in
+    ``workers`` local processes, or here."""
+    if executor is not None:
+        from ..compare import as_executor
+
+        pool = as_executor(executor)
+        futures = [pool.submit(_run_group_task, recipe, g) for g in groups]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:  # stopped early (an error, Ctrl-C): queued tasks would train for nothing
+            for future in futures:
+                future.cancel()
+        return
     if workers <= 1:
         _init_worker(recipe)
         yield from map(_run_group, groups)
@@ -561,9 +594,9 @@ def _at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m nasdemo.nas.table.build",
-                                description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, prog: str = "python -m nasdemo.nas.table.build") -> None:
+    """The builder's command line (also ``python -m nasdemo build-table``, as ``prog``)."""
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", type=_at_least(1), default=os.cpu_count() or 1,
                    help="processes, one thread each (default: all cores)")
     p.add_argument("--seeds", type=_at_least(1), default=2,
@@ -580,6 +613,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="only the first N unique cells of the (shuffled) plan: a pilot")
     p.add_argument("--pilot", type=_at_least(0), default=120,
                    help="train this many cells with all seeds first (default 120)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                   help="train on the workers of this running Dask scheduler instead of "
+                        "--workers local processes (needs pip install \"nasdemo[cluster]\")")
     p.add_argument("--finalise", action="store_true", help="write the table and stop")
     p.add_argument("--stats", action="store_true", help="print quality figures and stop")
     add_recipe_args(p)
@@ -603,7 +639,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.limit is not None:
         cells = cells[:args.limit]
     jobs = plan(cells, range(args.seeds), pilot=args.pilot)
-    run_jobs(jobs, recipe, args.partial, workers=args.workers, population=args.population)
+    if args.scheduler is None:
+        run_jobs(jobs, recipe, args.partial, workers=args.workers, population=args.population)
+    else:
+        from ...cluster import connect
+        try:
+            client = connect(args.scheduler)
+        except (ValueError, RuntimeError) as e:
+            p.error(str(e))
+        with client:
+            run_jobs(jobs, recipe, args.partial, population=args.population, executor=client)
     print(format_quality(quality(read_partial(args.partial))), flush=True)
 
 
