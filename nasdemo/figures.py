@@ -109,10 +109,34 @@ def darts_derived_cell() -> Any:
                                       f"{bench.rank(derived):,}")
 
 
+def nao_embedding_space() -> Any:
+    """NAO's embedding space (notebook 08, the lecture's "Example - Embedding Space"): every
+    cell encoded by a 150-query search's final model, projected to 2-D, coloured by accuracy,
+    with the last round's gradient-ascent arrows (eq. 2) from its best seeds."""
+    from .nas import Benchmark, nao
+    from .viz import embedding_figure
+
+    bench = Benchmark.default()
+    return embedding_figure(nao(bench, 150, seed=0, record=True), bench)
+
+
+def showdown() -> Any:
+    """Notebook 10's showdown: every strategy in ``nasdemo.nas.METHODS`` on the shipped
+    table, 150 queries, the returned cell's test accuracy against queries (mean, 95 % band)."""
+    from .nas import METHODS, Benchmark, compare
+    from .viz import showdown_queries_figure
+
+    bench = Benchmark.default()
+    comp = compare(bench, METHODS, 150, seeds=pick(20, 3), progress=True)
+    return showdown_queries_figure(comp, bench, title="Every method of the lecture, 150 queries")
+
+
 FIGURES: dict[str, Callable[[], Any]] = {
     "amoebanet_figure3": amoebanet_figure3,
     "darts_alpha_evolution": darts_alpha_evolution,
     "darts_derived_cell": darts_derived_cell,
+    "nao_embedding_space": nao_embedding_space,
+    "showdown": showdown,
 }
 
 
