@@ -18,10 +18,13 @@ from .result import SearchResult
 from .nasnet import DARTS_OPS
 from .darts import MixedOp
 from .methods import METHODS, get_method
+from .neural_predictor import (default_n_train, neural_predictor, neural_predictor_runs,
+                               kendall_tau)
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
            "DartsSupernet", "DartsGenotype", "DartsSearch", "DartsConfig", "DartsResult",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
            "Recipe", "train_cell",
-           "DARTS_OPS", "MixedOp", "METHODS", "get_method"]
+           "DARTS_OPS", "MixedOp", "METHODS", "get_method",
+           "neural_predictor", "neural_predictor_runs", "default_n_train", "kendall_tau"]

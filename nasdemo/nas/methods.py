@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .evolution import aging_evolution
+from .neural_predictor import neural_predictor
 from .random_search import random_search
 from .reinforce import reinforce
 from .result import SearchResult
@@ -19,6 +20,7 @@ METHODS: dict[str, Strategy] = {
     "random_search": random_search,
     "aging_evolution": aging_evolution,
     "reinforce": reinforce,
+    "neural_predictor": neural_predictor,
 }
 
 
