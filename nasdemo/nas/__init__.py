@@ -19,7 +19,8 @@ from .nasnet import DARTS_OPS
 from .darts import MixedOp
 from .methods import METHODS, get_method
 from .neural_predictor import (default_n_train, neural_predictor, neural_predictor_runs,
-                               kendall_tau)
+                               kendall_tau, encode_cells, deployed_curve, SearchCurves,
+                               figure6_data, figure7_data)
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
@@ -27,4 +28,5 @@ __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "darts_search", "Splits", "load_mnist1d", "NASNetCell", "Network", "count_params",
            "Recipe", "train_cell",
            "DARTS_OPS", "MixedOp", "METHODS", "get_method",
-           "neural_predictor", "neural_predictor_runs", "default_n_train", "kendall_tau"]
+           "neural_predictor", "neural_predictor_runs", "default_n_train", "kendall_tau",
+           "encode_cells", "deployed_curve", "SearchCurves", "figure6_data", "figure7_data"]
