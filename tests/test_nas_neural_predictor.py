@@ -189,3 +189,13 @@ def test_budget_and_seed_errors(bench):
         neural_predictor_runs(bench, 30, [1, 1], n_train=20, **TINY)
     with pytest.raises(ValueError, match="at least one seed"):
         neural_predictor_runs(bench, 30, [], n_train=20, **TINY)
+
+
+def test_predict_all_cells_equals_the_training_forward_pass():
+    cells = [Cell.random(i) for i in range(37)]
+    graphs = encode_cells(cells)
+    model = GCNPredictor([3, 4], PredictorSettings(hidden=8, fc=8, layers=2))
+    with torch.no_grad():
+        ref = model.forward(*(g[None] for g in graphs))  # dropout off: no keys
+    out = model.predict(*graphs, max_floats=2 * 8 * 8 * 10)  # chunks of 10 cells
+    torch.testing.assert_close(out, ref)

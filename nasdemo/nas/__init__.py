@@ -20,7 +20,7 @@ from .darts import MixedOp
 from .methods import METHODS, get_method
 from .neural_predictor import (default_n_train, neural_predictor, neural_predictor_runs,
                                kendall_tau, encode_cells, deployed_curve, SearchCurves,
-                               figure6_data, figure7_data)
+                               figure6_data, figure7_data, training_sample)
 
 __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "aging_evolution", "reinforce", "compare", "Comparison", "NB201Supernet",
@@ -29,4 +29,5 @@ __all__ = ["Benchmark", "Cell", "EDGES", "OPS", "SearchResult", "random_search",
            "Recipe", "train_cell",
            "DARTS_OPS", "MixedOp", "METHODS", "get_method",
            "neural_predictor", "neural_predictor_runs", "default_n_train", "kendall_tau",
-           "encode_cells", "deployed_curve", "SearchCurves", "figure6_data", "figure7_data"]
+           "encode_cells", "deployed_curve", "SearchCurves", "figure6_data", "figure7_data",
+           "training_sample"]

@@ -78,7 +78,7 @@ from .cell import Cell
 from .result import SearchResult, check_budget
 
 __all__ = ["neural_predictor", "neural_predictor_runs", "default_n_train", "encode_cells",
-           "GCNPredictor", "fit_predictor", "kendall_tau", "PredictorSettings", "deployed_curve",
+           "GCNPredictor", "fit_predictor", "kendall_tau", "training_sample", "PredictorSettings", "deployed_curve",
            "SearchCurves", "figure6_data", "figure7_data"]
 
 N_FEATURES = len(Cell.GRAPH_LABELS)  # one-hot node labels: input, output, five ops
@@ -349,6 +349,14 @@ def default_n_train(budget: int) -> int:
     return min(budget - 1, max(2, round(0.7 * budget)))
 
 
+def training_sample(bench: Benchmark, n_train: int, seed: int) -> list[int]:
+    """The table indices (``bench.cells()`` order) of the N distinct cells the search with
+    ``seed`` trains first, in query order: known before it runs, so that a notebook can hold
+    out other cells to watch the predictor learn."""
+    n = check_int(n_train, "n_train", maximum=len(bench))
+    return random.Random(check_seed(seed)).sample(range(len(bench)), n)
+
+
 def kendall_tau(x: np.ndarray, y: np.ndarray) -> float:
     """Kendall's rank correlation (tau-b, ties handled) of two equal-length sequences: how
     well a predictor *orders* cells, which is all the search needs of it."""
@@ -415,7 +423,7 @@ def neural_predictor_runs(bench: Benchmark, budget: int, seeds: Iterable[int],
     R = len(seed_list)
 
     # Step 1: N random cells per run, trained (queried).
-    picks = [random.Random(s).sample(range(len(cells)), n) for s in seed_list]
+    picks = [training_sample(bench, n, s) for s in seed_list]
     bench.reset()
     histories: list[list[tuple[Cell, float]]] = []
     for pk in picks:

@@ -17,6 +17,8 @@ from .nas import (SHORT_OPS, cell_designer, cell_table, plot_learning_curves, pl
                   short_cell)
 from .plots import plot_runs
 from .style import PALETTE, colour, ellipse, layout, rgba, use_matplotlib_style
+from .neural_predictor import (figure6, figure7, pipeline_figure, prediction_scatter,
+                               val_test_figure)
 
 __all__ = [
     # live views and style
@@ -34,4 +36,6 @@ __all__ = [
     "cell_figure", "nasnet_figure", "nasnet_pair_figure", "SHORT_OPS", "short_cell", "cell_table",
     "plot_learning_curves", "plot_run_models", "cell_designer", "queue_steps",
     "alpha_figure", "DartsMonitor", "spread_of",
+    # the Neural Predictor (notebook 09)
+    "pipeline_figure", "prediction_scatter", "val_test_figure", "figure6", "figure7",
 ]
