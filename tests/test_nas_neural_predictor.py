@@ -161,7 +161,7 @@ def test_cascade_ranks_kept_cells_first_then_by_prediction(bench):
 
 def test_default_n_and_registry(bench):
     assert METHODS["neural_predictor"] is neural_predictor
-    assert [default_n_train(b) for b in (2, 10, 100, 150, 300)] == [1, 7, 70, 105, 210]
+    assert [default_n_train(b) for b in (2, 10, 100, 150, 300)] == [1, 5, 50, 75, 150]
 
 
 @pytest.mark.parametrize("kwargs,error,match", [
