@@ -124,9 +124,9 @@ class PredictorSettings:
     layers: int = 3           # GCN layers
     fc: int = 128             # width of the fully connected layer
     dropout: float = 0.1      # on the fully connected layer, in training
-    lr: float = 2e-3          # Adam (the paper: 1e-4)
+    lr: float = 1e-3          # Adam (the paper: 1e-4)
     weight_decay: float = 1e-3
-    epochs: int = 50          # (the paper: 300)
+    epochs: int = 200         # (the paper: 300)
     batch_size: int = 10
 
     def __post_init__(self) -> None:
