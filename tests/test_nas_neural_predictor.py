@@ -199,3 +199,27 @@ def test_predict_all_cells_equals_the_training_forward_pass():
         ref = model.forward(*(g[None] for g in graphs))  # dropout off: no keys
     out = model.predict(*graphs, max_floats=2 * 8 * 8 * 10)  # chunks of 10 cells
     torch.testing.assert_close(out, ref)
+
+
+def test_deployed_curve_and_figure_data(bench):
+    from nasdemo.nas import deployed_curve, figure6_data, figure7_data, random_search
+    from nasdemo.viz import figure6, figure7
+
+    rs = random_search(bench, 20, seed=3)
+    curve = deployed_curve(rs, bench)
+    best_so_far = [max(rs.history[:t + 1], key=lambda h: h[1]) for t in range(20)]
+    assert list(curve) == [bench.lookup(c, test=True) for c, _ in best_so_far]
+    d6 = figure6_data(bench, max_budget=24, runs=2, n_train=16, **TINY)
+    assert set(d6.curves) == {"random search", "aging evolution", "neural predictor",
+                              "neural predictor (no cascade)"}
+    assert d6.curves["neural predictor"].shape == (2, 24)
+    assert np.isnan(d6.curves["neural predictor"][:, :16]).all()
+    # the value at N + K is what a search with that budget returns
+    for k in (1, 8):
+        alone = neural_predictor(bench, 16 + k, seed=1, n_train=16, **TINY)
+        assert d6.at("neural predictor", 16 + k)[1] == bench.lookup(alone.best[0], test=True)
+    with pytest.raises(ValueError, match="budget"):
+        d6.at("neural predictor", 10)  # before N: the predictor has returned nothing yet
+    d7 = figure7_data(bench, (8, 16), max_budget=20, runs=2, cascade=False, **TINY)
+    assert d7.start == {"N = 8": 9, "N = 16": 17} and d7.n_train["N = 16"] == 16
+    assert len(figure6(d6).data) == 8 and len(figure7(d7).data) == 2
