@@ -3,6 +3,7 @@ against aging evolution and random search at the same budget N + K, and what it 
 
     python benchmarks/neural_predictor_search.py                  # shipped MNIST-1D table
     python benchmarks/neural_predictor_search.py --seeds 200 --budgets 100 150 300
+    python benchmarks/neural_predictor_search.py --record nasdemo/data   # notebook 09's data
 
 Per budget: mean +- SD of the test accuracy of the cell each run returns (the best of its
 N + K queries by validation accuracy), for the Neural Predictor with and without the
@@ -18,13 +19,15 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.stats import mannwhitneyu
 
 from nasdemo.nas import (Benchmark, Cell, aging_evolution, default_n_train, encode_cells,
-                         kendall_tau, neural_predictor_runs, random_search)
+                         figure6_data, figure7_data, kendall_tau, neural_predictor_runs,
+                         random_search)
 from nasdemo.nas.neural_predictor import GCNPredictor, PredictorSettings, fit_predictor
 
 
@@ -78,6 +81,17 @@ def timed_fit(bench: Benchmark, runs: int, cfg: PredictorSettings, n: int = 172
     return t_fit, t_pred, tau
 
 
+def record(bench: Benchmark, out: Path) -> None:
+    """Notebook 09's Figure 6 (N = 50, N + K up to 200, 100 runs of each method) and Figure 7
+    (N = 25, 50, 100 without the cascade, 100 runs each), saved for the notebook to replay."""
+    t0 = time.perf_counter()
+    figure6_data(bench, 200, 100, n_train=50).save(out / "np_figure6.npz")
+    print(f"Figure 6: {time.perf_counter() - t0:.0f} s")
+    t0 = time.perf_counter()
+    figure7_data(bench, (25, 50, 100), 200, 100, cascade=False).save(out / "np_figure7.npz")
+    print(f"Figure 7: {time.perf_counter() - t0:.0f} s")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--budgets", type=int, nargs="+", default=[100, 150])
@@ -85,9 +99,14 @@ def main() -> None:
     p.add_argument("--skip-search", action="store_true")
     p.add_argument("--skip-cost", action="store_true")
     p.add_argument("--skip-paper", action="store_true", help="skip timing the paper's settings")
+    p.add_argument("--record", metavar="DIR", help="only compute notebook 09's Figures 6 and 7 "
+                   "(100 runs each) and save them to DIR/np_figure6.npz and np_figure7.npz")
     a = p.parse_args()
     torch.set_num_threads(1)
     bench = Benchmark.default()
+    if a.record:
+        record(bench, Path(a.record))
+        return
     best_cell, best_val = bench.best()
     print(f"table {bench.name}: {len(bench)} cells, best val {best_val:.2f} "
           f"(test {bench.lookup(best_cell, test=True):.2f}); torch threads: "

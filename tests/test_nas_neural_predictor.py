@@ -201,8 +201,9 @@ def test_predict_all_cells_equals_the_training_forward_pass():
     torch.testing.assert_close(out, ref)
 
 
-def test_deployed_curve_and_figure_data(bench):
-    from nasdemo.nas import deployed_curve, figure6_data, figure7_data, random_search
+def test_deployed_curve_and_figure_data(bench, tmp_path):
+    from nasdemo.nas import (SearchCurves, deployed_curve, figure6_data, figure7_data,
+                             random_search)
     from nasdemo.viz import figure6, figure7
 
     rs = random_search(bench, 20, seed=3)
@@ -223,3 +224,8 @@ def test_deployed_curve_and_figure_data(bench):
     d7 = figure7_data(bench, (8, 16), max_budget=20, runs=2, cascade=False, **TINY)
     assert d7.start == {"N = 8": 9, "N = 16": 17} and d7.n_train["N = 16"] == 16
     assert len(figure6(d6).data) == 8 and len(figure7(d7).data) == 2
+    d7.save(tmp_path / "f7.npz")
+    back = SearchCurves.load(tmp_path / "f7.npz")
+    assert back.start == d7.start and back.n_train == d7.n_train and back.oracle == d7.oracle
+    for k in d7.curves:
+        np.testing.assert_array_equal(back.curves[k], d7.curves[k])

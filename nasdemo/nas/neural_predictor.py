@@ -76,6 +76,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -88,8 +89,8 @@ from .cell import Cell
 from .result import SearchResult, check_budget
 
 __all__ = ["neural_predictor", "neural_predictor_runs", "default_n_train", "encode_cells",
-           "GCNPredictor", "fit_predictor", "kendall_tau", "training_sample", "PredictorSettings", "deployed_curve",
-           "SearchCurves", "figure6_data", "figure7_data"]
+           "GCNPredictor", "fit_predictor", "kendall_tau", "training_sample", "PredictorSettings",
+           "deployed_curve", "SearchCurves", "figure6_data", "figure7_data"]
 
 N_FEATURES = len(Cell.GRAPH_LABELS)  # one-hot node labels: input, output, five ops
 
@@ -235,13 +236,13 @@ class GCNPredictor:
 
     @torch.no_grad()
     def predict(self, fwd: Tensor, bwd: Tensor, feats: Tensor,
-                max_floats: int = 2**24) -> Tensor:
+                max_floats: int = 2**22) -> Tensor:
         """Every run's prediction for the same M graphs (``[M, 8, 8]``, ``[M, 8, 7]``):
         ``[R, M]`` on the CPU, the same numbers as ``forward`` without dropout.
 
         All runs and as many cells as fit go through one batched pass; cells are taken in
         chunks so that an activation (``R * chunk * 8 * hidden`` floats) stays under
-        ``max_floats`` (64 MB). Since every run sees the same graphs, the node features of
+        ``max_floats`` (16 MB). Since every run sees the same graphs, the node features of
         all runs sit side by side, ``[M, 8, R * hidden]``, and the propagation ``A V`` is one
         ``[8, 8] @ [8, R * hidden]`` product per cell (broadcasting A over runs instead
         would multiply ``R * M`` tiny matrices: 10x slower at R = 20).
@@ -566,6 +567,24 @@ class SearchCurves:
 
     def mean(self, name: str) -> np.ndarray:
         return self.curves[name].mean(axis=0)
+
+    def save(self, path: str | Path) -> None:
+        """Write the curves to a compressed ``.npz`` (for a notebook to replay a long run)."""
+        names = list(self.curves)
+        np.savez_compressed(
+            path, names=np.array(names), oracle=self.oracle,
+            start=np.array([self.start[n] for n in names]),
+            n_train=np.array([self.n_train.get(n, 0) for n in names]),
+            **{f"curve{i}": self.curves[n] for i, n in enumerate(names)})
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SearchCurves":
+        """Read what ``save`` wrote."""
+        with np.load(path) as z:
+            names = [str(n) for n in z["names"]]
+            return cls({n: z[f"curve{i}"] for i, n in enumerate(names)},
+                       {n: int(v) for n, v in zip(names, z["start"])}, float(z["oracle"]),
+                       {n: int(v) for n, v in zip(names, z["n_train"]) if v > 0})
 
     def std(self, name: str) -> np.ndarray:
         return self.curves[name].std(axis=0)

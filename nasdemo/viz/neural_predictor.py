@@ -24,8 +24,8 @@ def pipeline_figure(n_train: int = 172, k: int = 800, n_candidates: int = 15625)
         (f"sample N = {n_train:,}<br>random cells", "train each<br>(N queries)"),
         ("GCN classifier<br>good / bad?", "cascade stage 1"),
         ("GCN regressor<br>on the good ones", "cascade stage 2"),
-        (f"predict all<br>{n_candidates:,} cells", "no training: ms"),
-        (f"train the top K = {k:,}<br>(K queries)", "greedy on prediction"),
+        (f"predict all<br>{n_candidates:,} cells", "nothing trained"),
+        (f"train top K = {k:,}<br>(K queries)", "greedy on prediction"),
         ("deploy the best<br>by validation", "budget N + K"),
     ]
     fig = go.Figure(layout=layout(title="The Neural Predictor (Wen et al. 2020, Figures 1 and 4)",
