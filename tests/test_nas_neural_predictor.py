@@ -197,8 +197,17 @@ def test_predict_all_cells_equals_the_training_forward_pass():
     model = GCNPredictor([3, 4], PredictorSettings(hidden=8, fc=8, layers=2))
     with torch.no_grad():
         ref = model.forward(*(g[None] for g in graphs))  # dropout off: no keys
-    out = model.predict(*graphs, max_floats=2 * 8 * 8 * 10)  # chunks of 10 cells
+    out = model.predict(*graphs, chunk=10, max_floats=10 * 8 * 8)  # one run at a time
     torch.testing.assert_close(out, ref)
+
+
+def test_predictions_do_not_depend_on_the_other_runs():
+    graphs = encode_cells(Cell.all()[::7])
+    cfg = PredictorSettings()
+    many = GCNPredictor(list(range(12)), cfg).predict(*graphs)
+    for r in (0, 5, 11):
+        alone = GCNPredictor([r], cfg).predict(*graphs)
+        assert torch.equal(alone[0], many[r])  # bitwise: rankings must not flip
 
 
 def test_deployed_curve_and_figure_data(bench, tmp_path):

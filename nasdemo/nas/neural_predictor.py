@@ -214,10 +214,13 @@ class GCNPredictor:
         return len(self.seeds)
 
     def forward(self, fwd: Tensor, bwd: Tensor, feats: Tensor,
-                drop_keys: Tensor | None = None) -> Tensor:
+                drop_keys: Tensor | None = None,
+                params: dict[str, Tensor] | None = None) -> Tensor:
         """Predictions ``[R, B]``. ``drop_keys`` (int64 ``[R, B, fc]``), in training, seeds
-        the dropout mask of each unit (see ``_uniform_hash``)."""
-        p, R = self.params, self.runs
+        the dropout mask of each unit (see ``_uniform_hash``). ``params``: the weights of
+        some of the runs (``predict`` goes through the runs in groups)."""
+        p = self.params if params is None else params
+        R = p["b2"].shape[0]
         v = feats.expand(R, *feats.shape[1:]) if feats.shape[0] == 1 else feats
         B, n_nodes = v.shape[1], v.shape[2]
         for li in range(self.settings.layers):
@@ -232,40 +235,34 @@ class GCNPredictor:
             q = self.settings.dropout
             keep = _uniform_hash(drop_keys) >= q
             z = z * keep / (1 - q)
-        return torch.baddbmm(p["b2"], z, p["fc2"]).squeeze(-1)
+        # The head's last product, FC 128 -> 1, as a multiply and a sum over the 128: a
+        # [B, 128] @ [128, 1] matrix product rounds differently for one run and for several.
+        return (z * p["fc2"].transpose(1, 2)).sum(-1) + p["b2"][:, :, 0]
 
     @torch.no_grad()
-    def predict(self, fwd: Tensor, bwd: Tensor, feats: Tensor,
+    def predict(self, fwd: Tensor, bwd: Tensor, feats: Tensor, chunk: int = 2048,
                 max_floats: int = 2**22) -> Tensor:
         """Every run's prediction for the same M graphs (``[M, 8, 8]``, ``[M, 8, 7]``):
-        ``[R, M]`` on the CPU, the same numbers as ``forward`` without dropout.
+        ``[R, M]`` on the CPU, ``forward`` without dropout.
 
-        All runs and as many cells as fit go through one batched pass; cells are taken in
-        chunks so that an activation (``R * chunk * 8 * hidden`` floats) stays under
-        ``max_floats`` (16 MB). Since every run sees the same graphs, the node features of
-        all runs sit side by side, ``[M, 8, R * hidden]``, and the propagation ``A V`` is one
-        ``[8, 8] @ [8, R * hidden]`` product per cell (broadcasting A over runs instead
-        would multiply ``R * M`` tiny matrices: 10x slower at R = 20).
+        The runs go through in groups and the cells in chunks of ``chunk``, so that an
+        activation (``group * chunk * 8 * hidden`` floats) stays under ``max_floats`` (16 MB)
+        and every matrix product has the same shape whatever R is: run r's predictions are
+        then bitwise the same whether it is predicted alone or with 99 other runs (a
+        product's rounding can depend on its shape, and a last-bit difference can swap two
+        cells in the ranking).
         """
-        p, R, cfg = self.params, self.runs, self.settings
         n_nodes = fwd.shape[1]
-        chunk = max(1, max_floats // (R * n_nodes * cfg.hidden))
-        out = []
-        for a in range(0, fwd.shape[0], chunk):
-            f, b, x = (t[a:a + chunk].to(self.device) for t in (fwd, bwd, feats))
-            m = x.shape[0]
-            v = x.reshape(1, m * n_nodes, -1).expand(R, -1, -1)  # [R, m*8, D], run-major
-            for li in range(cfg.layers):
-                w = torch.cat([p[f"w{li}+"], p[f"w{li}-"]], 2)          # [R, D, 2H]
-                h = torch.bmm(v, w).view(R, m, n_nodes, 2, cfg.hidden)
-                h = h.permute(3, 1, 2, 0, 4).reshape(2, m, n_nodes, R * cfg.hidden)
-                # V_{l+1} = 1/2 ReLU(A V W+) + 1/2 ReLU(A^T V W-), all runs in one product
-                node = 0.5 * torch.relu(torch.bmm(f, h[0])) + 0.5 * torch.relu(torch.bmm(b, h[1]))
-                v = node.view(m * n_nodes, R, cfg.hidden).transpose(0, 1)  # [R, m*8, H]
-            z = v.reshape(R, m, n_nodes, cfg.hidden).mean(2)
-            z = torch.relu(torch.baddbmm(p["b1"], z, p["fc1"]))
-            out.append(torch.baddbmm(p["b2"], z, p["fc2"]).squeeze(-1).float().cpu())
-        return torch.cat(out, 1)
+        group = max(1, max_floats // (chunk * n_nodes * max(self.settings.hidden,
+                                                              self.settings.fc)))
+        p = self.params
+        out = torch.empty(self.runs, fwd.shape[0])
+        for r in range(0, self.runs, group):
+            pg = {k: v[r:r + group] for k, v in p.items()}
+            for a in range(0, fwd.shape[0], chunk):
+                f, b, x = (t[a:a + chunk].to(self.device)[None] for t in (fwd, bwd, feats))
+                out[r:r + group, a:a + chunk] = self.forward(f, b, x, params=pg).float().cpu()
+        return out
 
 
 def _adam_step(params: dict[str, Tensor], state: dict[str, list[Tensor]], steps: Tensor,
