@@ -359,13 +359,14 @@ def fit_predictor(model: GCNPredictor, graphs: tuple[Tensor, Tensor, Tensor], ta
 
 # --------------------------------------------------------------------------- the search
 def default_n_train(budget: int) -> int:
-    """N for a budget of N + K queries when none is given: half the budget
-    (``budget // 2``, at least 1). The evidence is Figure 7 on the MNIST-1D table (notebook
-    09, BENCHMARKS.md): at N + K = 100 the best of N = 25, 50, 75 was 50, at 125 and 150 the
-    curves of N = 50-125 lie within 0.2 points of each other, while N = 25 is clearly worse:
-    below about half the budget the predictor ranks too poorly, above it there are too few
-    cells left to validate, and in between the choice hardly matters. (The paper's N = 172
-    was chosen for NAS-Bench-101 and budgets up to 2,000; ``n_train=172`` reproduces it.)"""
+    """N for a budget of N + K queries when none is given: half the budget (``budget // 2``).
+
+    The evidence is Figure 7 on the MNIST-1D table (notebook 09; 100 runs per N, without the
+    cascade): N = 25 gave the worst searches at every budget from 50 to 200; N = 50 the best
+    from 75 to 200, with N = 100 level with it only at 200, where 100 is half the budget.
+    Fewer training cells rank the table too poorly, more leave too few cells to validate.
+    (The paper's N = 172 was chosen for NAS-Bench-101 and budgets up to 2,000;
+    ``n_train=172`` reproduces it.)"""
     budget = check_budget(budget, minimum=2)
     return budget // 2
 
