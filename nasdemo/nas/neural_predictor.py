@@ -179,6 +179,10 @@ class GCNPredictor:
         self.settings = settings
         self.device = device or torch.device("cpu")
         self.seeds = [check_seed(s) for s in seeds]
+        # A lone run gets a padding run beside it (dropped from every output): autograd's
+        # sums over a batch round differently for one row than for several, and with at
+        # least two rows a run's training is bitwise the same whatever runs share it.
+        self._row_seeds = self.seeds + ([self.seeds[0] ^ 1] if len(self.seeds) == 1 else [])
         s = settings
         dims = [N_FEATURES] + [s.hidden] * s.layers
         shapes: list[tuple[str, tuple[int, ...], int]] = []
@@ -188,7 +192,7 @@ class GCNPredictor:
         shapes += [("fc1", (s.hidden, s.fc), s.hidden), ("b1", (1, s.fc), s.hidden),
                    ("fc2", (s.fc, 1), s.fc), ("b2", (1, 1), s.fc)]
         per_run: list[list[Tensor]] = []
-        for seed in self.seeds:
+        for seed in self._row_seeds:
             g = torch.Generator().manual_seed(seed)
             per_run.append([(torch.rand(shape, generator=g) * 2 - 1) / math.sqrt(fan_in)
                             for _, shape, fan_in in shapes])
@@ -205,13 +209,19 @@ class GCNPredictor:
         out, a = {}, 0
         for n, shape in zip(self.names, self._shapes):
             size = math.prod(shape)
-            out[n] = self.flat[:, a:a + size].view(self.runs, *shape)
+            out[n] = self.flat[:, a:a + size].view(self.rows, *shape)
             a += size
         return out
 
     @property
     def runs(self) -> int:
+        """How many runs (seeds) the model holds."""
         return len(self.seeds)
+
+    @property
+    def rows(self) -> int:
+        """How many rows its weights have: ``runs``, or 2 for a lone run (see ``__init__``)."""
+        return len(self._row_seeds)
 
     def forward(self, fwd: Tensor, bwd: Tensor, feats: Tensor,
                 drop_keys: Tensor | None = None,
@@ -256,13 +266,13 @@ class GCNPredictor:
         group = max(1, max_floats // (chunk * n_nodes * max(self.settings.hidden,
                                                               self.settings.fc)))
         p = self.params
-        out = torch.empty(self.runs, fwd.shape[0])
-        for r in range(0, self.runs, group):
+        out = torch.empty(self.rows, fwd.shape[0])
+        for r in range(0, self.rows, group):
             pg = {k: v[r:r + group] for k, v in p.items()}
             for a in range(0, fwd.shape[0], chunk):
                 f, b, x = (t[a:a + chunk].to(self.device)[None] for t in (fwd, bwd, feats))
                 out[r:r + group, a:a + chunk] = self.forward(f, b, x, params=pg).float().cpu()
-        return out
+        return out[:self.runs]
 
 
 def _adam_step(params: dict[str, Tensor], state: dict[str, list[Tensor]], steps: Tensor,
@@ -305,19 +315,22 @@ def fit_predictor(model: GCNPredictor, graphs: tuple[Tensor, Tensor, Tensor], ta
     training loss per epoch and run, ``float[epochs, R]``; ``on_epoch(epoch, model,
     losses_so_far)`` is called after each epoch (e.g. to plot a live curve).
     """
-    s, R, dev = model.settings, model.runs, model.device
+    s, R, dev = model.settings, model.rows, model.device
+    if model.rows > model.runs:  # a lone run's padding row trains on a copy of its cells
+        graphs = tuple(torch.cat([g, g[:1]]) for g in graphs)
+        targets, mask = torch.cat([targets, targets[:1]]), torch.cat([mask, mask[:1]])
     fwd, bwd, feats = (t.to(dev) for t in graphs)
     targets, mask = targets.to(dev).float(), mask.to(dev)
     counts = mask.sum(1).cpu()
     if int(counts.min()) < 1:
         raise ValueError("every run needs at least one training cell")
     order_of = [torch.nonzero(mask[r].cpu()).flatten() for r in range(R)]
-    gens = [torch.Generator().manual_seed(seed + 7919) for seed in model.seeds]
+    gens = [torch.Generator().manual_seed(seed + 7919) for seed in model._row_seeds]
     flat = {"flat": model.flat}
     state = {"flat": [torch.zeros_like(model.flat), torch.zeros_like(model.flat)]}
     steps = torch.zeros(R, device=dev)
     n_steps = [math.ceil(int(c) / s.batch_size) for c in counts]
-    seeds = torch.tensor(model.seeds, dtype=torch.long, device=dev)
+    seeds = torch.tensor(model._row_seeds, dtype=torch.long, device=dev)
     unit = torch.arange(s.fc, device=dev)
     slot = torch.arange(s.batch_size, device=dev)
     rows = torch.arange(R, device=dev)[:, None]
@@ -353,8 +366,8 @@ def fit_predictor(model: GCNPredictor, graphs: tuple[Tensor, Tensor, Tensor], ta
             loss_sum += per_run.detach() * w.sum(1)
         history[epoch] = (loss_sum / counts.to(dev)).cpu().numpy()
         if on_epoch is not None:
-            on_epoch(epoch, model, history[:epoch + 1])
-    return history
+            on_epoch(epoch, model, history[:epoch + 1, :model.runs])
+    return history[:, :model.runs]
 
 
 # --------------------------------------------------------------------------- the search
