@@ -126,7 +126,8 @@ def figure6(data: SearchCurves, band: bool = True, ylim: tuple[float, float] | N
     for n in sorted(set(data.n_train.values())):
         fig.add_vline(x=n, line={"color": "#555", "dash": "dot", "width": 1},
                       annotation_text=f"N = {n}", annotation_position="bottom left")
-    fig.update_yaxes(range=list(ylim) if ylim else [data.oracle - 4, data.oracle + 0.6])
+    fig.update_yaxes(range=list(ylim) if ylim else [data.oracle - 6, data.oracle + 0.6])
+    fig.update_layout(legend={"x": 0.99, "y": 0.02, "xanchor": "right", "yanchor": "bottom"})
     return fig
 
 
@@ -145,5 +146,6 @@ def figure7(data: SearchCurves, ylim: tuple[float, float] | None = None) -> go.F
                                                   "width": 1})
     fig.add_hline(y=data.oracle, line={"color": "#000", "dash": "dash", "width": 1},
                   annotation_text="oracle", annotation_position="bottom right")
-    fig.update_yaxes(range=list(ylim) if ylim else [data.oracle - 3, data.oracle + 0.5])
+    fig.update_yaxes(range=list(ylim) if ylim else [data.oracle - 5, data.oracle + 0.5])
+    fig.update_layout(legend={"x": 0.99, "y": 0.02, "xanchor": "right", "yanchor": "bottom"})
     return fig
