@@ -120,6 +120,25 @@ def nao_embedding_space() -> Any:
     return embedding_figure(nao(bench, 150, seed=0, record=True), bench)
 
 
+def neural_predictor_figure6() -> Any:
+    """Wen et al.'s Figure 6 on the shipped table (notebook 09): oracle, random search, aging
+    evolution and the Neural Predictor with and without the cascade (N = 100), mean test
+    accuracy of the deployed cell against N + K."""
+    from .nas import Benchmark, figure6_data
+    from .viz import figure6
+
+    return figure6(figure6_data(Benchmark.default(), runs=pick(100, 4)))
+
+
+def neural_predictor_figure7() -> Any:
+    """Wen et al.'s Figure 7 on the shipped table (notebook 09): the Neural Predictor against
+    N + K for several N, the trade-off between training and validating."""
+    from .nas import Benchmark, figure7_data
+    from .viz import figure7
+
+    return figure7(figure7_data(Benchmark.default(), runs=pick(100, 4)))
+
+
 def showdown() -> Any:
     """Notebook 10's showdown: every strategy in ``nasdemo.nas.METHODS`` on the shipped
     table, 150 queries, the returned cell's test accuracy against queries (mean, 95 % band)."""
@@ -136,6 +155,8 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "darts_alpha_evolution": darts_alpha_evolution,
     "darts_derived_cell": darts_derived_cell,
     "nao_embedding_space": nao_embedding_space,
+    "neural_predictor_figure6": neural_predictor_figure6,
+    "neural_predictor_figure7": neural_predictor_figure7,
     "showdown": showdown,
 }
 

@@ -70,11 +70,14 @@ def test_ascent_raises_the_predicted_score(trained):
     assert (descent < before).all()
 
 
-def test_kendall_tau_matches_scipy():
+def test_kendall_tau_takes_a_predictor_output_and_counts_ties():
     g = torch.Generator().manual_seed(0)
-    x, y = torch.randn(50, generator=g), torch.randn(50, generator=g)
-    assert kendall_tau(x, y) == pytest.approx(kendalltau(x, y).statistic, abs=1e-6)
+    x = torch.randn(50, generator=g, requires_grad=True)  # f's output, still in the graph
+    y = torch.randn(50, generator=g)
+    assert kendall_tau(x, y) == pytest.approx(kendalltau(x.detach(), y).statistic, abs=1e-12)
     assert kendall_tau(x, x) == pytest.approx(1.0)
+    # tau-b: tied accuracies (the table's are multiples of 1/15 %) are not discordant pairs
+    assert kendall_tau([1.0, 2.0, 2.0, 3.0], [1.0, 2.0, 2.0, 3.0]) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="equal length"):
         kendall_tau(x, y[:3])
 

@@ -19,7 +19,7 @@ from .benchmark import Benchmark
 from .cell import Cell
 from .result import SearchResult, check_budget
 
-__all__ = ["compare", "Comparison", "mean_ci", "record_rows", "ranking_text"]
+__all__ = ["compare", "Comparison", "mean_ci", "record_rows", "ranking_text", "kendall_tau"]
 
 Strategy = Callable[..., SearchResult]  # fn(bench, budget, seed) -> SearchResult
 
@@ -231,6 +231,18 @@ def ranking_text(rows: list[dict[str, Any]], level: float = 0.95,
 def _sd(x: np.ndarray) -> float:
     """The sample standard deviation (n - 1), 0 for a single value."""
     return float(x.std(ddof=1)) if len(x) > 1 else 0.0
+
+
+def kendall_tau(x: Any, y: Any) -> float:
+    """Kendall's rank correlation (tau-b, ties handled; scipy's) of two equal-length
+    sequences (lists, arrays or tensors): how well a predictor *orders* cells, which is all
+    NAO's seeds and the Neural Predictor's top K need of it."""
+    a = np.asarray(x.detach().cpu() if hasattr(x, "detach") else x, dtype=float).ravel()
+    b = np.asarray(y.detach().cpu() if hasattr(y, "detach") else y, dtype=float).ravel()
+    if a.size != b.size or a.size < 2:
+        raise ValueError(f"kendall_tau needs two sequences of equal length >= 2, got "
+                         f"{a.size} and {b.size}")
+    return float(stats.kendalltau(a, b).statistic)
 
 
 def mean_ci(x: np.ndarray | list[float], level: float = 0.95, n_boot: int = 10_000,

@@ -9,6 +9,7 @@ from typing import Callable
 from .blackbox_search import bayesopt, cmaes, genetic_algorithm, simulated_annealing
 from .evolution import aging_evolution
 from .nao import nao
+from .neural_predictor import neural_predictor
 from .random_search import random_search
 from .reinforce import reinforce
 from .result import SearchResult
@@ -26,6 +27,7 @@ METHODS: dict[str, Strategy] = {
     "simulated_annealing": simulated_annealing,
     "genetic_algorithm": genetic_algorithm,
     "nao": nao,
+    "neural_predictor": neural_predictor,
 }
 
 

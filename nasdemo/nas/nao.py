@@ -47,7 +47,7 @@ from .benchmark import Benchmark
 from .cell import EDGES, OPS, Cell, as_rng
 from .result import SearchResult, check_budget, evaluate
 
-__all__ = ["NAOModel", "NAORound", "fit_nao", "nao", "kendall_tau"]
+__all__ = ["NAOModel", "NAORound", "fit_nao", "nao"]
 
 T = len(EDGES)   # tokens per architecture
 V = len(OPS)     # op vocabulary
@@ -146,17 +146,6 @@ class NAORound:
     new: list[int]
     losses: dict[str, float] = field(default_factory=dict)
 
-
-def kendall_tau(x: Tensor, y: Tensor) -> float:
-    """Kendall's tau-a of two 1-D tensors: (concordant - discordant pairs) / all pairs (a pair
-    tied in either counts as neither). Used to judge f's ranking of unseen cells."""
-    if x.numel() != y.numel() or x.numel() < 2:
-        raise ValueError(f"kendall_tau needs two tensors of equal length >= 2, got "
-                         f"{x.numel()} and {y.numel()}")
-    dx = torch.sign(x[:, None] - x[None, :])
-    dy = torch.sign(y[:, None] - y[None, :])
-    n = x.numel()
-    return float((dx * dy).sum() / (n * (n - 1)))
 
 
 def fit_nao(model: NAOModel, tokens: Tensor, scores: Tensor, epochs: int,

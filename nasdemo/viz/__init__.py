@@ -21,6 +21,8 @@ from .plots import plot_runs
 from .style import PALETTE, colour, ellipse, layout, rgba, use_matplotlib_style
 from .showdown import (method_colours, ranking_figure, showdown_queries_figure,
                        showdown_time_figure)
+from .neural_predictor import (figure6, figure7, pipeline_figure, prediction_scatter,
+                               val_test_figure)
 
 __all__ = [
     # live views and style
@@ -41,6 +43,8 @@ __all__ = [
     # NAO (notebook 08)
     "Projection", "embedding_figure", "eta_walk_steps", "rounds_figure",
     "budget_figure",
+    # the Neural Predictor (notebook 09)
+    "pipeline_figure", "prediction_scatter", "val_test_figure", "figure6", "figure7",
 ]
 __all__ += ["showdown_queries_figure", "showdown_time_figure", "ranking_figure",
             "method_colours"]
