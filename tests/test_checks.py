@@ -111,3 +111,24 @@ def test_bad_device_argument_names_the_argument(monkeypatch):
     with pytest.raises(ValueError, match=r"device='foo' is not a device"):
         utils.get_device("foo")
     assert utils.get_device(" CPU") == torch.device("cpu")
+
+
+def test_each_public_name_comes_from_one_module():
+    """A name exported twice from a package face (two modules defining it, the later import
+    silently shadowing the earlier) breaks whichever notebook used the first: notebook 04's
+    GA ``selection_figure`` was once replaced by DARTS-PT's. Each face's ``__all__`` lists a
+    name once, and no two of its submodules export the same name."""
+    import importlib
+    import pkgutil
+
+    for face in ("nasdemo.blackbox", "nasdemo.nas", "nasdemo.viz"):
+        pkg = importlib.import_module(face)
+        assert len(pkg.__all__) == len(set(pkg.__all__)), face
+        owner: dict[str, str] = {}
+        for info in pkgutil.iter_modules(pkg.__path__):
+            mod = importlib.import_module(f"{face}.{info.name}")
+            for name in getattr(mod, "__all__", []):
+                if name in pkg.__all__:
+                    assert name not in owner, (f"{face}.{name} is exported by both "
+                                               f"{owner.get(name)} and {info.name}")
+                    owner[name] = info.name

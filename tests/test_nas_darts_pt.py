@@ -242,12 +242,12 @@ def test_load_runs_names_what_is_wrong(tmp_path):
 # --------------------------------------------------------------------------- figures
 def test_selection_figure_marks_both_choices_on_every_decided_edge():
     from nasdemo import viz
-    from nasdemo.viz import darts_vs_pt_figure, selection_figure
+    from nasdemo.viz import darts_vs_pt_figure, edge_selection_figure
 
-    assert {"selection_figure", "darts_vs_pt_figure"} <= set(viz.__all__)
+    assert {"edge_selection_figure", "darts_vs_pt_figure"} <= set(viz.__all__)
     net, data = ToySupernet(), toy_splits()
     result = darts_pt_select(net, data, tune_epochs=0, seed=0)
-    fig = selection_figure(result.decisions, title="toy")
+    fig = edge_selection_figure(result.decisions, title="toy")
     alpha_map, drop_map, darts_marks, pt_marks = fig.data
     assert alpha_map.z.shape == drop_map.z.shape == (len(EDGES), len(OPS))
     assert list(darts_marks.x) == [OPS.index(d.alpha_op) for d in result.decisions]
@@ -256,7 +256,7 @@ def test_selection_figure_marks_both_choices_on_every_decided_edge():
                                 enumerate(d.edge for d in result.decisions)]
     assert fig.layout.width is None  # responsive: fits the notebook's width
     with pytest.raises(ValueError, match="at least one"):
-        selection_figure([])
+        edge_selection_figure([])
     fig = darts_vs_pt_figure([0, 1], [60.0, 55.0], [75.0, 52.0], {"median": 70.0})
     assert list(fig.data[-1].y) == [75.0, 52.0] and list(fig.data[-2].y) == [60.0, 55.0]
     with pytest.raises(ValueError, match="one length"):

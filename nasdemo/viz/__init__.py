@@ -48,6 +48,6 @@ __all__ = [
 ]
 __all__ += ["showdown_queries_figure", "showdown_time_figure", "ranking_figure",
             "method_colours"]
-from .darts_pt import darts_vs_pt_figure, selection_figure
+from .darts_pt import darts_vs_pt_figure, edge_selection_figure
 
-__all__ += ["selection_figure", "darts_vs_pt_figure"]
+__all__ += ["edge_selection_figure", "darts_vs_pt_figure"]

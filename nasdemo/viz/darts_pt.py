@@ -1,5 +1,5 @@
 """DARTS-PT's selection as pictures: what alpha says against what removing each op costs the
-supernet, edge by edge (``selection_figure``), and the cells DARTS and DARTS-PT derive from the
+supernet, edge by edge (``edge_selection_figure``), and the cells DARTS and DARTS-PT derive from the
 same supernets, judged by the table (``darts_vs_pt_figure``)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..nas.darts_pt import EdgeDecision
 from .darts import _SCALE
 from .style import PALETTE, layout
 
-__all__ = ["selection_figure", "darts_vs_pt_figure"]
+__all__ = ["edge_selection_figure", "darts_vs_pt_figure"]
 
 #: Removal helps (vermillion) -> changes nothing (white) -> removal hurts (blue).
 _DROP_SCALE = _SCALE
@@ -31,7 +31,7 @@ def _marks(choice: Sequence[str], rows: Sequence[str], ops: Sequence[str], name:
                       hoverinfo="skip")
 
 
-def selection_figure(decisions: Sequence[EdgeDecision], ops: Sequence[str] = OPS,
+def edge_selection_figure(decisions: Sequence[EdgeDecision], ops: Sequence[str] = OPS,
                      title: str = "", height: int | None = None) -> go.Figure:
     """Two heatmaps, one row per decided edge in decision order (``k. i→j``), one column per
     op: left, softmax(alpha) on the edge when it was decided, the square on its arg-max (what
@@ -39,7 +39,7 @@ def selection_figure(decisions: Sequence[EdgeDecision], ops: Sequence[str] = OPS
     removed, the square on the largest drop (what DARTS-PT keeps). Ops no longer on an edge
     are blank."""
     if not decisions:
-        raise ValueError("selection_figure needs at least one EdgeDecision")
+        raise ValueError("edge_selection_figure needs at least one EdgeDecision")
     ops = list(ops)
     rows = [f"{n + 1}. {i}→{j}" for n, (i, j) in enumerate(d.edge for d in decisions)]
     alpha = np.full((len(decisions), len(ops)), np.nan)
