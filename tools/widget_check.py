@@ -301,10 +301,14 @@ def run_all(lab: Lab, page: Any, name: str, n_code: int, timeout: float = 600) -
     if page.locator(accept).count():
         page.locator(accept).click()
     page.wait_for_selector(idle, timeout=120_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+    def click_run_all() -> None:
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+    click_run_all()
     t0 = time.time()
-    idle_since, done = None, 0
+    idle_since, done, started, retries = None, 0, False, 0
     while time.time() - t0 < timeout:
         time.sleep(1)
         prompts = page.evaluate("""() => [...document.querySelectorAll(
@@ -314,11 +318,17 @@ def run_all(lab: Lab, page: Any, name: str, n_code: int, timeout: float = 600) -
             time.sleep(1)  # let the last outputs render
             return f"all {n_code} code cells ran in {time.time() - t0:.0f} s", True
         if any("*" in p for p in prompts):
-            idle_since = None
+            idle_since, started = None, True
         elif idle_since is None:
             idle_since = time.time()
-        elif time.time() - idle_since > 10:  # Run All stopped at an error
-            return f"only {done} of {n_code} code cells ran", False
+        elif time.time() - idle_since > 10:
+            if not started and done == 0 and retries < 2:
+                # nothing was ever queued: on a busy machine the menu can swallow the click
+                retries += 1
+                click_run_all()
+                idle_since = None
+                continue
+            return f"only {done} of {n_code} code cells ran", False  # stopped at an error
     return f"{done} of {n_code} code cells ran in {timeout:.0f} s", False
 
 
