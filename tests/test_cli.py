@@ -195,3 +195,10 @@ def test_with_kaleido_plotly_figures_get_a_png_too(tmp_path, monkeypatch):
     done = figures.write_figures(tmp_path / "f", log=lambda m: None)
     assert done["png_skipped"] is None
     assert (tmp_path / "f" / "tiny.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_methods_all_names_every_registered_method():
+    from nasdemo.commands.common import method_names
+
+    assert method_names()("all") == list(METHODS)
+    assert method_names()("nao, cmaes") == ["nao", "cmaes"]

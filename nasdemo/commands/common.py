@@ -141,10 +141,13 @@ def executor_from_args(args: argparse.Namespace) -> Iterator[Any]:
 
 def method_names(single: bool = False) -> Callable[[str], list[str]]:
     """An argparse type: comma-separated names from ``nasdemo.nas.METHODS`` (one name with
-    ``single``), each checked by ``get_method``, whose error lists the names there are."""
-    from ..nas.methods import get_method
+    ``single``; ``all`` for every one otherwise), each checked by ``get_method``, whose error
+    lists the names there are."""
+    from ..nas.methods import METHODS, get_method
 
     def parse(text: str) -> list[str]:
+        if not single and text.strip() == "all":
+            return list(METHODS)
         names = [t.strip() for t in text.split(",")]
         if single and len(names) > 1:
             raise argparse.ArgumentTypeError(f"one method name, got {text!r}")

@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--methods", type=method_names(), metavar="A,B,...",
                         default=["random_search", "aging_evolution", "reinforce"],
-                        help=f"comma-separated methods among {', '.join(sorted(METHODS))} "
-                             "(default random_search,aging_evolution,reinforce)")
+                        help=f"comma-separated methods among {', '.join(sorted(METHODS))}, "
+                             "or all (default random_search,aging_evolution,reinforce)")
     parser.add_argument("--budget", type=int_list(1, "--budget"), default=[150],
                         metavar="B1,B2,...", help="budgets in queries (default 150)")
     parser.add_argument("--runs", type=int_at_least(1, "--runs"), default=100,
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
     vals = np.sort(np.asarray(bench.accuracies()))
     print(f"{len(args.methods)} methods x {args.runs} runs on {bench.name}; the table's best "
           f"validation accuracy {bench.best()[1]:.2f} %")
-    for budget, comparison in results.items():
-        print(f"\nbudget {budget}:\n{comparison.table()}")
+    for budget, comparison in results.items():  # mean, SD, CI, rank, cost, test vs random
+        print(f"\nbudget {budget}:\n{comparison.ranking(bench)}")
     if args.out is not None:
         rows = [_row(name, budget, r, bench, vals, has_test)
                 for budget, comparison in results.items()
