@@ -300,3 +300,19 @@ def test_a_query_that_raises_is_not_counted(small, tmp_path, env_table):
             b.query(A, **bad)
     assert b.n_queries == 0 and b.seconds == 0
     assert b.query(A, epoch=1, seed=1) > 0 and b.n_queries == 1
+
+
+def test_to_csv_reads_back_equal_and_refuses_to_overwrite(small, tmp_path):
+    path = small.to_csv(tmp_path / "out.csv")
+    back = Benchmark.from_csv(path, test_column="test_acc", seconds_column="seconds")
+    assert back.cells() == small.cells()
+    assert back.accuracies() == small.accuracies()
+    assert back.accuracies(test=True) == small.accuracies(test=True)
+    assert [back.training_seconds(c) for c in back] == [small.training_seconds(c) for c in small]
+    with pytest.raises(FileExistsError, match="out.csv exists.*force=True"):
+        small.to_csv(path)
+    val_only = Benchmark([Cell.from_string(A)], [12.5], name="v")
+    val_only.to_csv(path, force=True)  # no test accuracies: no test_acc column
+    with open(path) as f:
+        assert f.readline().strip() == "arch,val_acc,seconds"
+    assert Benchmark.from_csv(path).query(A) == 12.5

@@ -1,11 +1,13 @@
 """nasdemo/viz/showdown.py: the showdown's figures from a Comparison."""
 
+import re
+
 import numpy as np
 import pytest
 
 from nasdemo.nas import Benchmark, Cell, aging_evolution, compare, random_search
 from nasdemo.nas.compare import record_rows
-from nasdemo.viz import (method_colours, ranking_figure, showdown_queries_figure,
+from nasdemo.viz import (method_colours, ranking_figure, showdown_queries_figure, showdown_widget,
                          showdown_time_figure)
 from nasdemo.viz.showdown import _band
 
@@ -57,3 +59,30 @@ def test_band_ignores_runs_not_started():
     mean, lo, hi = _band(a)
     assert np.isnan(mean[0]) and mean[1] == 1.0 and lo[1] == hi[1] == 1.0 and mean[2] == 3.0
     assert lo[2] < 3.0 < hi[2]
+
+
+def test_showdown_widget_ranks_the_ticked_methods_and_reports_refusals(setup, capsys):
+    bench, _ = setup
+
+    def picky(bench, budget, seed=0):
+        raise ValueError(f"budget ({budget}) is too small for me")
+
+    panel = showdown_widget(bench, {"random_search": random_search, "picky": picky,
+                                    "aging_evolution": aging_evolution}, budget=20, runs=2,
+                            min_budget=20)
+    assert "showdown-widget" in panel._dom_classes
+    ticks, controls = panel.children[0].children, panel.children[1].children
+    budget_w, runs_w, button = controls
+    assert [t.description for t in ticks] == ["random_search", "picky", "aging_evolution"]
+    assert budget_w.min == 20 and button.description == "Run the showdown"
+    ticks[0].value = False
+    button.click()
+    text = capsys.readouterr().out  # no kernel here, so the Output widget lets prints through
+    assert "picky did not run: budget (20) is too small for me" in text
+    ranked = re.findall(r"^ *\d+ ([a-z_]+) +\d+ ", text, re.M)
+    assert ranked == ["aging_evolution"], text
+    assert "1 methods x 2 runs in" in text
+    for t in ticks:
+        t.value = False
+    button.click()
+    assert "tick at least one method" in capsys.readouterr().out

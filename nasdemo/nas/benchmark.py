@@ -201,6 +201,25 @@ class Benchmark:
         return cls(cells, val, test=test if test_column else None,
                    seconds=secs if seconds_column else None, name=name or path.name)
 
+    def to_csv(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the table in the format ``from_csv`` reads (columns ``arch``, ``val_acc``,
+        ``test_acc`` where the table has test accuracies, ``seconds``; one row per
+        architecture, table order, numbers written exactly), so it can be loaded back as a
+        NAS-Bench-201 export would be. Per-seed results and curves are not written. Refuses to
+        overwrite an existing file unless ``force``. Returns the path."""
+        path = Path(path)
+        if path.exists() and not force:
+            raise FileExistsError(f"{path} exists; pass force=True to overwrite it")
+        header = ["arch", "val_acc"] + (["test_acc"] if self._test is not None else []) + \
+            ["seconds"]
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            for i, cell in enumerate(self._cells):
+                test = [repr(self._test[i])] if self._test is not None else []
+                w.writerow([str(cell), repr(self._val[i]), *test, repr(self._seconds[i])])
+        return path
+
     @classmethod
     def _from_built_table(cls, path: Path) -> "Benchmark":
         """Load the format ``nasdemo.nas.table.build --finalise`` writes (one row per cell,

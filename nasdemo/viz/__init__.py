@@ -51,3 +51,6 @@ __all__ += ["showdown_queries_figure", "showdown_time_figure", "ranking_figure",
 from .darts_pt import darts_vs_pt_figure, edge_selection_figure
 
 __all__ += ["edge_selection_figure", "darts_vs_pt_figure"]
+from .showdown import showdown_widget
+
+__all__ += ["showdown_widget"]

@@ -1,21 +1,23 @@
 """The showdown's figures (notebook 10, ``python -m nasdemo figures``): every search strategy's
 returned cell against queries and against simulated training time, and the ranking with
-confidence intervals. Each function takes a ``nasdemo.nas.Comparison`` (and the benchmark it
-ran on) and returns a plotly figure."""
+confidence intervals. Each figure function takes a ``nasdemo.nas.Comparison`` (and the
+benchmark it ran on) and returns a plotly figure; ``showdown_widget`` is notebook 10's panel to
+rerun the showdown."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+import time
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ..nas.benchmark import Benchmark
-from ..nas.compare import Comparison
+from ..nas.compare import Comparison, compare
 from .style import colour, layout, rgba
 
 __all__ = ["showdown_queries_figure", "showdown_time_figure", "ranking_figure",
-           "method_colours"]
+           "method_colours", "showdown_widget"]
 
 
 def method_colours(names: Sequence[str]) -> dict[str, str]:
@@ -145,3 +147,45 @@ def ranking_figure(rows: Sequence[Mapping[str, Any]],
     fig.update_xaxes(type="log", row=1, col=2)
     fig.update_layout(layout(title, height=max(300, 60 + 42 * len(rows))))
     return fig
+
+
+def showdown_widget(bench: Benchmark, methods: Mapping[str, Callable[..., Any]],
+                    budget: int = 60, runs: int = 3, min_budget: int = 50,
+                    max_budget: int = 300) -> Any:
+    """Notebook 10's "try it" panel (an ipywidgets ``VBox`` with the CSS class
+    ``showdown-widget``): a checkbox per method (all ticked), sliders for the budget
+    (``min_budget``-``max_budget`` queries, step 10) and the runs per method, and a
+    "Run the showdown" button that reruns ``compare`` on ``bench`` and prints the ranking and
+    the time it took. Each method runs on its own, so one that refuses the budget (NAO needs
+    at least its ``n_init`` = 50 initial cells) prints its error and the others still rank."""
+    import ipywidgets as W
+
+    ticks = {n: W.Checkbox(value=True, description=n, indent=False) for n in methods}
+    budget_w = W.IntSlider(value=budget, min=min_budget, max=max_budget, step=10,
+                           description="budget")
+    runs_w = W.IntSlider(value=runs, min=1, max=20, description="runs")
+    button, out = W.Button(description="Run the showdown"), W.Output()
+
+    def run_showdown(_: Any = None) -> None:
+        chosen = [n for n, t in ticks.items() if t.value]
+        out.clear_output()
+        with out:
+            if not chosen:
+                print("tick at least one method")
+                return
+            t0 = time.perf_counter()
+            parts = []
+            for name in chosen:
+                try:
+                    parts.append(compare(bench, {name: methods[name]}, budget_w.value,
+                                         seeds=runs_w.value))
+                except ValueError as e:  # e.g. a budget below what the method needs
+                    print(f"{name} did not run: {e}")
+            if parts:
+                print(Comparison.combine(parts).ranking(bench))
+                print(f"\n{len(parts)} methods x {runs_w.value} runs in "
+                      f"{time.perf_counter() - t0:.1f} s")
+
+    button.on_click(run_showdown)
+    panel = W.VBox([W.HBox(list(ticks.values())), W.HBox([budget_w, runs_w, button]), out])
+    return panel.add_class("showdown-widget")
