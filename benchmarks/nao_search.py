@@ -71,8 +71,7 @@ def _nao_chunk(bench: Benchmark | None, budget: int, seeds: list[int]
                ) -> tuple[list, float, float]:
     """NAO on ``seeds`` in a worker process (one thread): per run (seed, returned cell as a
     string, its validation accuracy, random fill-ins, reconstructed and trained cells), then
-    wall and CPU seconds. Strings, not ``Cell`` objects, cross back: a pickled ``Cell`` keeps
-    the string hash of the process that made it."""
+    wall and CPU seconds. Cells cross back as their strings (small to pickle)."""
     torch.set_num_threads(1)
     bench = bench or Benchmark.default()
     t0, c0 = time.perf_counter(), time.process_time()
