@@ -13,13 +13,7 @@ from nasdemo.blackbox.genetic import GeneticAlgorithm
 from nasdemo.problems import knapsack, tsp
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one torch thread is several times faster on a busy machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def gen(seed=0):

@@ -21,12 +21,7 @@ from nasdemo.nas.nasnet import DARTS_OPS, NASNetCell
 CPU = torch.device("cpu")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def batch(n: int = 16, seed: int = 0, in_channels: int = 1, length: int = 40,

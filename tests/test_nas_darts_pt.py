@@ -13,13 +13,7 @@ from nasdemo.nas import (DARTS_PT_RUNS, DARTS_RUNS, EDGES, OPS, Cell, DartsSuper
 
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny convolutions: one thread is ten times faster than two on a shared machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 GOOD = ["nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "nor_conv_3x3", "skip_connect",

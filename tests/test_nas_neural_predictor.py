@@ -14,13 +14,7 @@ from nasdemo.nas.neural_predictor import (GCNPredictor, PredictorSettings, _adam
 TINY = dict(hidden=8, fc=8, epochs=2)  # small and quick: the logic, not the accuracy
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny matmuls: a second thread only adds contention on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

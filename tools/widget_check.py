@@ -438,16 +438,23 @@ def check_cell_designer(lab: Lab, page: Any, path: Path) -> list[Check]:
     return [(f"cell designer: {before!r} -> {after!r}", before != after and "rank" in after)]
 
 
+def _wait_for_text(element: Any, answer: re.Pattern, timeout: float = 120) -> str:
+    """``element``'s text once it matches ``answer`` or shows a traceback (or at
+    ``timeout`` seconds): what a widget printed after a click."""
+    text, t0 = "", time.time()
+    while time.time() - t0 < timeout:
+        time.sleep(0.5)
+        text = element.text_content() or ""
+        if answer.search(text) or "Traceback" in text:
+            break
+    return text
+
+
 def check_interact(lab: Lab, page: Any, path: Path) -> list[Check]:
     """Notebook 06: 'Run Interact' prints evolution against random search."""
     page.locator("button:has-text('Run Interact')").first.click()
     answer = re.compile(r"evolution \d+\.\d+ % vs random search \d+\.\d+ %")
-    text = ""
-    for _ in range(240):
-        time.sleep(0.5)
-        text = page.locator(".widget-interact").first.text_content() or ""
-        if answer.search(text) or "Traceback" in text:
-            break
+    text = _wait_for_text(page.locator(".widget-interact").first, answer)
     return [(f"interact: {text[-90:]!r}", bool(answer.search(text)) and "Traceback" not in text)]
 
 
@@ -458,12 +465,7 @@ def check_showdown(lab: Lab, page: Any, path: Path) -> list[Check]:
     panel.locator("input[type='checkbox']").first.uncheck()  # random_search, the first method
     panel.locator("button:has-text('Run the showdown')").click()
     answer = re.compile(r"\b1 [a-z_]+ +\d+ +\d+\.\d+ ±.*methods x \d+ runs in", re.S)
-    text = ""
-    for _ in range(240):
-        time.sleep(0.5)
-        text = panel.locator(".widget-output").first.text_content() or ""
-        if answer.search(text) or "Traceback" in text:
-            break
+    text = _wait_for_text(panel.locator(".widget-output").first, answer)
     ranked = re.findall(r"^ *\d+ ([a-z_]+) +\d+ ", text, re.M)
     ok = bool(answer.search(text)) and "Traceback" not in text and bool(ranked) and \
         "random_search" not in ranked
