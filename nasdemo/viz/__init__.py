@@ -47,3 +47,6 @@ __all__ += ["showdown_queries_figure", "showdown_time_figure", "ranking_figure",
 from .darts_pt import darts_vs_pt_figure, selection_figure
 
 __all__ += ["selection_figure", "darts_vs_pt_figure"]
+from .nao import neighbour_rho, rounds_table, seed_parents
+
+__all__ += ["rounds_table", "seed_parents", "neighbour_rho"]
