@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from nasdemo.nas import Cell, nao, random_search
-from nasdemo.viz import Projection, embedding_figure, eta_walk_steps, rounds_figure
+from nasdemo.nas import Benchmark, Cell, NAOModel, nao, random_search
+from nasdemo.viz import (Projection, embedding_figure, eta_walk_steps, neighbour_rho,
+                          rounds_figure, rounds_table, seed_parents)
 
 from test_nas_search import synthetic  # the same synthetic full-space table
 
@@ -60,3 +61,41 @@ def test_rounds_figure_and_errors(bench, run):
         rounds_figure(nao(bench, 25, seed=1, **SMALL), bench)
     with pytest.raises(ValueError, match="no NAO model"):
         embedding_figure(random_search(bench, 10), bench)
+
+
+def test_rounds_table_matches_the_history(bench, run):
+    table = rounds_table(run, bench)
+    assert len(table) == run.info["n_rounds"] == len(run.info["rounds"])
+    curve = run.curve().tolist()
+    for row, rd in zip(table, run.info["rounds"]):
+        new = [run.history[i] for i in rd.new]
+        assert row["eta"] == rd.etas[-1]
+        assert row["mean_new"] == pytest.approx(sum(a for _, a in new) / len(new))
+        assert row["best_new"] == max(a for _, a in new) <= row["best_so_far"]
+        assert row["rank"] == bench.rank(max(new, key=lambda ca: ca[1])[0])
+        assert row["best_so_far"] == pytest.approx(curve[max(rd.new)])
+    with pytest.raises(ValueError, match="record=True"):
+        rounds_table(nao(bench, 25, seed=1, **SMALL), bench)
+
+
+def test_seed_parents_point_at_the_seed_that_decoded_the_cell(run):
+    parents = seed_parents(run)
+    assert len(parents) == len(run) - run.info["n_init"] - run.info["random_fill"]
+    for rd in run.info["rounds"]:
+        for i in rd.new:
+            if i in parents:
+                k = rd.seeds.index(parents[i])
+                first = next(row for row in rd.decoded if run.history[i][0] in row)
+                assert first.index(run.history[i][0]) == k, "the first seed that decoded it"
+                assert parents[i] < i
+
+
+def test_neighbour_rho_sees_the_structure_and_checks_its_input(bench, run):
+    near, rand = neighbour_rho(run.info["model"], bench, n_probe=500)
+    assert near > rand + 0.2 and abs(rand) < 0.2, (near, rand)
+    assert neighbour_rho(run.info["model"], bench, n_probe=500) == (near, rand), "seeded"
+    cells = Cell.all()[:100]
+    with pytest.raises(ValueError, match="Cell.all"):
+        neighbour_rho(NAOModel(), Benchmark(cells, [1.0] * 100))
+    with pytest.raises(ValueError, match="n_probe"):
+        neighbour_rho(run.info["model"], bench, n_probe=20000)

@@ -14,16 +14,19 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 import torch
+from scipy.stats import spearmanr
 from torch import Tensor
 
 from ..nas.benchmark import Benchmark
 from ..nas.cell import Cell
 from ..nas.nao import NAOModel
 from ..nas.result import SearchResult
+from ..utils import check_int, check_seed
 from .nas import short_cell
 from .style import colour, layout
 
-__all__ = ["Projection", "embedding_figure", "eta_walk_steps", "rounds_figure"]
+__all__ = ["Projection", "embedding_figure", "eta_walk_steps", "rounds_figure", "rounds_table",
+           "seed_parents", "neighbour_rho"]
 
 
 class Projection:
@@ -198,3 +201,67 @@ def rounds_figure(result: SearchResult, bench: Benchmark | None = None) -> go.Fi
     fig.add_hline(y=bench.best()[1], line={"dash": "dot", "color": "#000000", "width": 1},
                   annotation_text="table optimum", annotation_position="bottom right")
     return fig
+
+
+def rounds_table(result: SearchResult, bench: Benchmark | None = None) -> list[dict[str, float]]:
+    """One row per round of Algorithm 1 (needs ``record=True``): ``eta`` the largest step size
+    tried, ``mean_new`` and ``best_new`` the validation accuracy of the round's new cells (mean
+    and best), ``rank`` the best new cell's rank in the whole table (1 = the table's best
+    cell, by validation accuracy) and ``best_so_far`` the best accuracy after the round."""
+    rounds = result.info.get("rounds")
+    if not rounds:
+        raise ValueError("rounds_table needs a NAO result run with record=True")
+    bench = bench if bench is not None else Benchmark.default()
+    rows = []
+    for rd in rounds:
+        new = [result.history[i] for i in rd.new]
+        top_cell, top_acc = max(new, key=lambda ca: ca[1])
+        rows.append({"eta": rd.etas[-1] if rd.etas else 0.0,
+                     "mean_new": sum(a for _, a in new) / len(new), "best_new": top_acc,
+                     "rank": bench.rank(top_cell),
+                     "best_so_far": max(a for _, a in result.history[: max(rd.new) + 1])})
+    return rows
+
+
+def seed_parents(result: SearchResult) -> dict[int, int]:
+    """For each cell a round decoded by gradient ascent (history index), the history index of
+    the seed it came from: the first seed that decoded it at the smallest step size. Random
+    fill-ins (a round where no seed decoded a new cell) have no seed and are absent."""
+    rounds = result.info.get("rounds")
+    if not rounds:
+        raise ValueError("seed_parents needs a NAO result run with record=True")
+    parents = {}
+    for rd in rounds:
+        for i in rd.new:
+            cell = result.history[i][0]
+            row = next((row for row in rd.decoded if cell in row), None)
+            if row is not None:
+                parents[i] = rd.seeds[row.index(cell)]
+    return parents
+
+
+def neighbour_rho(model: NAOModel, bench: Benchmark, n_probe: int = 2000, k: int = 10,
+                  seed: int = 0) -> tuple[float, float]:
+    """Are cells with nearby codes alike? For ``n_probe`` random cells of ``bench`` (a full
+    table, in ``Cell.all()`` order), the Spearman correlation of a cell's validation accuracy
+    with the mean accuracy of the ``k`` cells whose summary vectors are nearest (Euclidean,
+    the cell itself excluded), and, as a baseline, with the mean of ``k`` random cells.
+    Returns ``(rho_near, rho_random)``."""
+    n_probe = check_int(n_probe, "n_probe")
+    k = check_int(k, "k")
+    cells = Cell.all()
+    if bench.cells() != cells:
+        raise ValueError(f"neighbour_rho needs a table of all {len(cells)} cells in Cell.all() "
+                         f"order; {bench.name!r} has {len(bench)}")
+    if n_probe > len(cells):
+        raise ValueError(f"n_probe ({n_probe}) exceeds the {len(cells)} cells")
+    z = model.summaries(cells)
+    acc = torch.tensor(bench.accuracies())
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    probe = torch.randperm(len(z), generator=gen)[:n_probe]
+    d = torch.cdist(z[probe], z)
+    d[torch.arange(n_probe), probe] = float("inf")                  # not the cell itself
+    near = acc[d.topk(k, largest=False).indices].mean(1)
+    rand = acc[torch.randint(len(z), (n_probe, k), generator=gen)].mean(1)
+    return (float(spearmanr(near, acc[probe]).statistic),
+            float(spearmanr(rand, acc[probe]).statistic))
