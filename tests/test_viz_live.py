@@ -75,3 +75,18 @@ def test_live_figures_say_what_they_mean():
     assert [v for r in meant.data[0].z for v in r] == pytest.approx([0.7, 0.3, 0.4, 0.6])
     assert list(meant.data[0].x) == ["a", "b"] and meant.data[0].y is not None
     assert list(meant.data[1].y) == [1.5] and meant.layout.title.text.endswith("epoch 1")
+
+
+def test_live_curves_send_at_most_every_refresh_and_all_on_close():
+    """A send per epoch carries the whole lines: 400 epochs of notebook 08's training left the
+    browser 160 points behind. The widget gets the lines at most every ``refresh`` seconds,
+    and ``close`` sends the last of them."""
+    curves = viz.LiveCurves(["a"], mode="widget", refresh=3600)
+    for epoch in range(1, 401):
+        curves.add("a", epoch, 1.0 / epoch)
+    assert list(curves.fig.data[0].x) == []          # nothing sent within the hour
+    curves.close()
+    assert list(curves.fig.data[0].x) == list(range(1, 401))
+    eager = viz.LiveCurves(["a"], mode="widget", refresh=0)
+    eager.add("a", [1, 2], [3.0, 2.0])
+    assert list(eager.fig.data[0].y) == [3.0, 2.0]  # refresh=0: every add is sent

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 from typing import Any, Callable, Sequence
 
 import plotly.graph_objects as go
@@ -177,13 +178,16 @@ def step_through(
 class LiveCurves:
     """Lines that grow while an algorithm runs (e.g. best-so-far value per evaluation).
 
-    Widget mode: a ``FigureWidget`` shown at once and extended by :meth:`add`.
-    Static mode: the figure is shown once, by :meth:`close`, when the run has finished.
+    Widget mode: a ``FigureWidget`` shown at once and extended by :meth:`add`, sent to the
+    front end at most every ``refresh`` seconds (each send carries the whole lines, so a
+    send per epoch of a 400-epoch training left the browser hundreds of messages behind);
+    :meth:`close` sends the final lines. Static mode: the figure is shown once, by
+    :meth:`close`, when the run has finished.
     """
 
     def __init__(self, names: Sequence[str], title: str = "", xlabel: str = "evaluations",
                  ylabel: str = "best value so far", log_y: bool = False,
-                 mode: str | None = None) -> None:
+                 mode: str | None = None, refresh: float = 0.25) -> None:
         from .style import colour, layout
 
         self.mode = mode or viz_mode()
@@ -197,6 +201,8 @@ class LiveCurves:
         self.fig: go.Figure = go.FigureWidget(fig) if self.mode == "widget" else go.Figure(fig)
         self._x: dict[str, list[float]] = {n: [] for n in self.names}
         self._y: dict[str, list[float]] = {n: [] for n in self.names}
+        self.refresh = refresh
+        self._sent = time.monotonic()
         if self.mode == "widget":
             self.fig._meant = self.figure  # what tools/widget_check.py holds the browser to
             _display(self.fig)
@@ -209,8 +215,15 @@ class LiveCurves:
         ys = list(y) if isinstance(y, (list, tuple)) else [y]
         self._x[name] += [float(v) for v in xs]
         self._y[name] += [float(v) for v in ys]
-        if self.mode == "widget":
-            self.fig.data[self.names.index(name)].update(x=self._x[name], y=self._y[name])
+        if self.mode == "widget" and time.monotonic() - self._sent >= self.refresh:
+            self._send()
+
+    def _send(self) -> None:
+        """Every line as it is now, to the widget, in one message."""
+        with self.fig.batch_update():
+            for i, n in enumerate(self.names):
+                self.fig.data[i].update(x=self._x[n], y=self._y[n])
+        self._sent = time.monotonic()
 
     def figure(self) -> go.Figure:
         """The lines so far, as a plain ``go.Figure``."""
@@ -220,9 +233,13 @@ class LiveCurves:
         return out
 
     def close(self) -> go.Figure:
-        """Finish: in static mode draw the final figure. Returns the figure."""
-        for i, n in enumerate(self.names):
-            self.fig.data[i].update(x=self._x[n], y=self._y[n])
+        """Finish: send the final lines (widget) or draw the final figure (static). Returns
+        the figure."""
+        if self.mode == "widget":
+            self._send()
+        else:
+            for i, n in enumerate(self.names):
+                self.fig.data[i].update(x=self._x[n], y=self._y[n])
         if self.mode == "static":
             _display(self.fig)
         return self.fig
